@@ -1,0 +1,139 @@
+"""Builds the python-telegram-bot Application: transport, per-chat state, handlers."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from dialogs import menu, texts
+from dialogs.callbacks import CallbackData, MenuChoice
+from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
+from services.conversation import ConversationStore
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+
+
+class ChatOrderedUpdates(BaseUpdateProcessor):
+    """Handles different chats in parallel and one chat's updates in order.
+
+    Around each update it opens the chat's conversation from the database under the chat's
+    lock and writes it back afterwards, so any process can continue any conversation.
+    """
+
+    def __init__(self, conversations: ConversationStore, max_concurrent_updates: int = 64):
+        super().__init__(max_concurrent_updates)
+        self._conversations = conversations
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        user = update.effective_user if isinstance(update, Update) else None
+        async with self._conversations.open(chat.id, user.id if user else None) as conversation:
+            token = current_conversation.set(conversation)
+            try:
+                await coroutine
+            finally:
+                current_conversation.reset(token)
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the store is ready when the processor is built."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def _is_menu_choice(data: object) -> bool:
+    return isinstance(CallbackData.parse(data), MenuChoice)
+
+
+def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
+    """Every handler of the citizen's private chat, in the order they are tried."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", menu.start, filters=private),
+        CommandHandler("help", menu.help_command, filters=private),
+        CommandHandler("cancel", menu.cancel, filters=private),
+        CommandHandler(
+            ["find", "docs", "book", "track", "mybookings"], menu.coming_soon, filters=private
+        ),
+        CommandHandler(
+            ["start", "help", "find", "docs", "book", "track", "mybookings"],
+            menu.group_hint,
+            filters=filters.ChatType.GROUPS,
+        ),
+        CallbackQueryHandler(menu.menu_choice, pattern=_is_menu_choice),
+        CallbackQueryHandler(menu.stale_button),
+        MessageHandler(private & filters.COMMAND, menu.unknown_command),
+        MessageHandler(private & filters.LOCATION, menu.location_outside_flow),
+        MessageHandler(private & filters.TEXT, menu.free_text),
+        MessageHandler(private & ~filters.StatusUpdate.ALL, menu.unsupported_message),
+    ]
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Logs the failure without personal data and tells the citizen something human."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "update %s failed: %s", update_id, type(context.error).__name__, exc_info=context.error
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    with contextlib.suppress(LookupError):  # no conversation: the update had no chat
+        current_conversation.get().reset()
+    if update.effective_chat.type == "private":
+        try:
+            await update.effective_chat.send_message(texts.ERROR)
+        except TelegramError:
+            log.warning("could not tell chat about the failure of update %s", update_id)
+
+
+async def publish_commands(application: BotApplication) -> None:
+    """Sets the command list and description citizens see in Telegram's menu."""
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
+
+
+def build_application(
+    deps: Deps,
+    *,
+    token: str,
+    base_url: str,
+    rate_limit: bool = True,
+) -> BotApplication:
+    """The one place the Application is put together."""
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(ChatOrderedUpdates(deps.conversations))
+        .post_init(publish_commands)
+    )
+    application: BotApplication = (
+        builder.rate_limiter(AIORateLimiter(max_retries=3)).build() if rate_limit else builder.build()
+    )
+    application.bot_data[DEPS_KEY] = deps
+    application.add_handlers(citizen_handlers())
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,146 @@
+"""The ``pishkhan`` command: run, shell, migrate, seed, import."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.logs import configure_logging
+from services.importing import ImportFailed, ImportResult, import_catalogue, import_offices
+from services.sample_data import load_sample
+from services.settings import Settings, SettingsError, load_settings
+from services.storage.db import create_engine, session_factory
+from services.storage.migrate import current_revision, upgrade_to_head
+
+NO_TOKEN = """\
+PISHKHAN_BOT_TOKEN is not set, so the bot cannot reach Telegram.
+
+  1. In Telegram, talk to @BotFather, send /newbot and follow its questions.
+  2. Put the token it gives you in the environment or in a .env file:
+       export PISHKHAN_BOT_TOKEN=123456:ABC...
+  3. Run `pishkhan run` again.
+
+To try the bot right now without a token or network, chat with it in this terminal:
+  pishkhan shell
+"""
+
+WEBHOOK_NOT_YET = """\
+PISHKHAN_WEBHOOK_URL is set, but this version serves updates by long polling only.
+Unset PISHKHAN_WEBHOOK_URL to run with polling.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pishkhan",
+        description="Pishkhan bot: nearest e-service counter, documents, booking, tracking.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="serve Telegram (long polling)")
+    run.add_argument(
+        "--no-sample", action="store_true", help="do not load sample data into an empty database"
+    )
+
+    shell = commands.add_parser(
+        "shell", help="chat with the bot in this terminal (no token, no network)"
+    )
+    shell.add_argument(
+        "--no-sample", action="store_true", help="do not load sample data into an empty database"
+    )
+    shell.add_argument("--user-id", type=int, default=1001, help="Telegram user id to act as")
+    shell.add_argument("--name", default="شهروند", help="first name to act as")
+
+    commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("seed", help="load the shipped catalogue and sample offices")
+
+    importing = commands.add_parser("import", help="load an operator's data file (CSV or JSON)")
+    importing.add_argument("kind", choices=["offices", "catalogue"])
+    importing.add_argument("file", type=Path)
+    return parser
+
+
+def _print_result(what: str, result: ImportResult) -> None:
+    print(f"{what}: {result.created} created, {result.updated} updated")
+
+
+async def _migrate(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _seed(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        catalogue, offices = await load_sample(session_factory(engine))
+        _print_result("catalogue", catalogue)
+        _print_result("sample offices", offices)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _import(settings: Settings, kind: str, path: Path) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        sessions = session_factory(engine)
+        importer = import_offices if kind == "offices" else import_catalogue
+        _print_result(kind, await importer(sessions, path))
+    except ImportFailed as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, as_json=settings.log_json)
+
+    if args.command == "run":
+        if settings.bot_token is None:
+            print(NO_TOKEN, file=sys.stderr)
+            return 2
+        if settings.webhook_url:
+            print(WEBHOOK_NOT_YET, file=sys.stderr)
+            return 2
+        from bot.runtime import run_polling
+
+        asyncio.run(run_polling(settings, with_sample=not args.no_sample))
+        return 0
+    if args.command == "shell":
+        from bot.shell import run_shell
+
+        return asyncio.run(
+            run_shell(
+                settings, with_sample=not args.no_sample, user_id=args.user_id, name=args.name
+            )
+        )
+    if args.command == "import" and not args.file.is_file():
+        print(f"no such file: {args.file}", file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if args.command == "seed":
+        return asyncio.run(_seed(settings))
+    return asyncio.run(_import(settings, args.kind, args.file))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Logging set-up: personal data scrubbed from every record, noisy libraries kept quiet."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from services.privacy import scrub
+
+
+class ScrubPersonalData(logging.Filter):
+    """Masks national codes, mobiles and other long numbers in the final message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = scrub(message), None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Exception texts may quote user input; keep the type and a scrubbed message.
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO", *, as_json: bool = False) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(ScrubPersonalData())
+    handler.setFormatter(
+        JsonFormatter()
+        if as_json
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL, and Telegram URLs carry the bot token; PTB logs whole
+    # update bodies at DEBUG. Neither belongs in an operator's log.
+    for noisy in ("httpx", "httpcore", "telegram", "aiosqlite", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,0 +1,77 @@
+"""Start-up and shut-down of what every mode shares: database, services, the Application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import Update
+
+from bot.app import BotApplication, build_application
+from dialogs.context import Deps
+from services.conversation import ConversationStore
+from services.sample_data import prepare_database
+from services.settings import Settings
+from services.storage.db import create_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, with_sample: bool) -> AsyncIterator[Deps]:
+    """Migrate (and seed an empty database if asked), then hand out the wired services."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    try:
+        if await prepare_database(engine, sessions, with_sample=with_sample):
+            log.info("empty database: loaded the shipped catalogue and sample offices")
+        yield Deps(
+            settings=settings,
+            sessions=sessions,
+            conversations=ConversationStore(engine, sessions),
+        )
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def polling_bot(
+    deps: Deps, *, token: str, base_url: str, **build: bool
+) -> AsyncIterator[BotApplication]:
+    """A started Application fetching updates by long polling; stopped on exit."""
+    application = build_application(deps, token=token, base_url=base_url, **build)
+    async with application:
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+async def wait_for_stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run_polling(settings: Settings, *, with_sample: bool) -> None:
+    assert settings.bot_token is not None
+    async with (
+        open_services(settings, with_sample=with_sample) as deps,
+        polling_bot(
+            deps, token=settings.bot_token.get_secret_value(), base_url=settings.telegram_base_url
+        ) as application,
+    ):
+        log.info("polling as @%s; stop with Ctrl+C", application.bot.username)
+        await wait_for_stop_signal()
+        log.info("stopping: finishing updates in flight")

@@ -1,0 +1,81 @@
+"""Typed callback data: a short prefix and fields, packed into Telegram's 64 bytes.
+
+A button from an older version, a forged payload or a stale value fails to parse (``None``)
+instead of failing to run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from typing import Any, ClassVar
+
+MAX_CALLBACK_BYTES = 64
+_SEPARATOR = ":"
+
+
+class CallbackData:
+    """Base of all button payloads. Subclasses are frozen dataclasses with str/int fields."""
+
+    prefix: ClassVar[str]
+    _by_prefix: ClassVar[dict[str, type[CallbackData]]] = {}
+
+    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not prefix or prefix in CallbackData._by_prefix or _SEPARATOR in prefix:
+            raise TypeError(f"callback prefix {prefix!r} must be unique and non-empty")
+        cls.prefix = prefix
+        CallbackData._by_prefix[prefix] = cls
+
+    def is_valid(self) -> bool:
+        """Subclasses narrow the allowed values; the default accepts any."""
+        return True
+
+    def pack(self) -> str:
+        parts = [self.prefix]
+        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = str(getattr(self, field.name))
+            if _SEPARATOR in value:
+                raise ValueError(f"{field.name} may not contain {_SEPARATOR!r}")
+            parts.append(value)
+        packed = _SEPARATOR.join(parts)
+        if len(packed.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {packed!r}")
+        return packed
+
+    @staticmethod
+    def parse(data: object) -> CallbackData | None:
+        """The payload a button carried, or None when it is unknown, stale or malformed."""
+        if not isinstance(data, str) or len(data.encode()) > MAX_CALLBACK_BYTES:
+            return None
+        prefix, *values = data.split(_SEPARATOR)
+        cls = CallbackData._by_prefix.get(prefix)
+        if cls is None:
+            return None
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        if len(values) != len(fields):
+            return None
+        hints = typing.get_type_hints(cls)
+        kwargs: dict[str, Any] = {}
+        for field, raw in zip(fields, values, strict=True):
+            if hints[field.name] is int:
+                if not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit():
+                    return None
+                kwargs[field.name] = int(raw)
+            else:
+                kwargs[field.name] = raw
+        parsed = cls(**kwargs)
+        return parsed if parsed.is_valid() else None
+
+
+MENU_ACTIONS = ("find", "docs", "book", "track", "mybookings", "help", "home")
+
+
+@dataclasses.dataclass(frozen=True)
+class MenuChoice(CallbackData, prefix="m"):
+    """A main-menu button."""
+
+    action: str
+
+    def is_valid(self) -> bool:
+        return self.action in MENU_ACTIONS

@@ -1,0 +1,39 @@
+"""What every dialog handler can reach: the services wired at start-up and the chat's state."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import CallbackContext, ExtBot
+
+from services.conversation import Conversation, ConversationStore
+from services.settings import Settings
+
+# Set by the update processor for the duration of one update of one chat.
+current_conversation: ContextVar[Conversation] = ContextVar("current_conversation")
+
+DEPS_KEY = "deps"
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The domain services, built once in ``bot`` and handed to the dialogs."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    conversations: ConversationStore
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context with typed access to the services and the chat's conversation."""
+
+    @property
+    def deps(self) -> Deps:
+        return cast(Deps, self.application.bot_data[DEPS_KEY])
+
+    @property
+    def conversation(self) -> Conversation:
+        return current_conversation.get()

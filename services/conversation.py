@@ -1,0 +1,133 @@
+"""Each chat's place in a conversation, kept in the database and handled one update at a time.
+
+PTB's ConversationHandler keeps state in one process's memory; here every update reads the
+chat's state from the database under a per-chat lock and writes it back, so a restart or
+another worker continues the same conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.storage.models import DialogState, utcnow
+
+
+@dataclass
+class Conversation:
+    """The mutable state of one chat for the duration of one update."""
+
+    chat_id: int
+    user_id: int | None
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+    def go(self, flow: str, step: str, **data: Any) -> None:
+        """Move to a step of a flow, merging ``data`` into the draft."""
+        self.flow, self.step = flow, step
+        self.data.update(data)
+
+    def reset(self) -> None:
+        """Back to the main menu with an empty draft."""
+        self.flow, self.step, self.data = None, None, {}
+
+    def at(self, flow: str, step: str | None = None) -> bool:
+        return self.flow == flow and (step is None or self.step == step)
+
+
+class _ChatLocks:
+    """In-process locks, one per chat, dropped when nobody holds or waits for them."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users == 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+
+class ConversationStore:
+    """Loads and saves conversations under a per-chat lock.
+
+    In one process an asyncio lock orders a chat's updates; on PostgreSQL an advisory lock
+    (keyed by chat id, held on its own connection for the update) does the same across
+    worker processes. SQLite deployments run one process, so the asyncio lock suffices.
+    """
+
+    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._engine = engine
+        self._sessions = sessions
+        self._locks = _ChatLocks()
+        self._shared = engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def _cross_process_lock(self, chat_id: int) -> AsyncIterator[None]:
+        if not self._shared:
+            yield
+            return
+        async with self._engine.connect() as connection:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": chat_id})
+            await connection.commit()
+            try:
+                yield
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": chat_id})
+                await connection.commit()
+
+    async def load(self, chat_id: int, user_id: int | None = None) -> Conversation:
+        async with self._sessions() as session:
+            row = await session.get(DialogState, chat_id)
+        if row is None:
+            return Conversation(chat_id=chat_id, user_id=user_id)
+        return Conversation(
+            chat_id=chat_id,
+            user_id=row.user_id if user_id is None else user_id,
+            flow=row.flow,
+            step=row.step,
+            data=copy.deepcopy(row.data),
+            version=row.version,
+        )
+
+    async def save(self, conversation: Conversation) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await session.get(DialogState, conversation.chat_id)
+            if row is None:
+                row = DialogState(chat_id=conversation.chat_id)
+                session.add(row)
+            row.user_id = conversation.user_id
+            row.flow = conversation.flow
+            row.step = conversation.step
+            row.data = copy.deepcopy(conversation.data)
+            row.version = conversation.version + 1
+            row.updated_at = utcnow()
+        conversation.version += 1
+
+    @asynccontextmanager
+    async def open(self, chat_id: int, user_id: int | None = None) -> AsyncIterator[Conversation]:
+        """Hold the chat's lock, yield its conversation, and write back what changed."""
+        async with self._locks.hold(chat_id), self._cross_process_lock(chat_id):
+            conversation = await self.load(chat_id, user_id)
+            before = (conversation.flow, conversation.step, copy.deepcopy(conversation.data))
+            yield conversation
+            after = (conversation.flow, conversation.step, conversation.data)
+            if after != before or conversation.version == 0:
+                await self.save(conversation)

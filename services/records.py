@@ -1,0 +1,131 @@
+"""Validated shapes of catalogue and office data, shared by the shipped sample and imports."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+WEEKDAYS = ("sat", "sun", "mon", "tue", "wed", "thu", "fri")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_KEY = r"^[a-z][a-z0-9_]{1,63}$"
+
+Key = Annotated[str, Field(pattern=_KEY)]
+ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class NetworkRecord(_Record):
+    key: Key
+    name_fa: ShortText
+    short_fa: ShortText
+    description_fa: str = ""
+
+
+class CategoryRecord(_Record):
+    key: Key
+    name_fa: ShortText
+
+
+class DocumentRecord(_Record):
+    name_fa: ShortText
+    note_fa: str = ""
+
+
+class FeeRecord(_Record):
+    amount_rial: int = Field(ge=0)
+    year: int = Field(ge=1300, le=1500, description="Jalali year the fee applies to")
+    note_fa: str = ""
+    source: str = ""
+
+
+class OnlineRecord(_Record):
+    url: str = Field(pattern=r"^https?://\S+$")
+    name_fa: str = ""
+    note_fa: str = ""
+
+
+class ServiceRecord(_Record):
+    key: Key
+    name_fa: ShortText
+    category: Key
+    aliases: list[str] = []
+    networks: list[Key] = Field(min_length=1)
+    documents: list[DocumentRecord] = []
+    fee: FeeRecord | None = None
+    typical_duration_fa: str = ""
+    slot_minutes: int = Field(default=15, ge=5, le=240)
+    online: OnlineRecord | None = None
+    visit_required: bool = True
+    essential: bool = False
+    notes_fa: str = ""
+    sources: list[str] = []
+
+    @model_validator(mode="after")
+    def _online_when_no_visit(self) -> ServiceRecord:
+        if not self.visit_required and self.online is None:
+            raise ValueError("a service that needs no visit must give its online alternative")
+        return self
+
+
+Interval = tuple[str, str]
+
+
+class OfficeRecord(_Record):
+    code: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    name: ShortText
+    network: Key
+    province: ShortText
+    county: str = ""
+    city: ShortText
+    district: int | None = Field(default=None, ge=1, le=99)
+    address: str = ""
+    lat: float = Field(ge=24.0, le=40.5, description="inside Iran")
+    lon: float = Field(ge=43.5, le=64.0, description="inside Iran")
+    phone: str = Field(default="", max_length=32)
+    hours: dict[str, list[Interval]]
+    services: list[Key] = Field(min_length=1)
+    desks: int = Field(default=1, ge=1, le=50)
+    active: bool = True
+    notes_fa: str = ""
+
+    @field_validator("hours")
+    @classmethod
+    def _weekly_hours(cls, hours: dict[str, list[Interval]]) -> dict[str, list[Interval]]:
+        unknown = set(hours) - set(WEEKDAYS)
+        if unknown:
+            raise ValueError(f"unknown day(s) {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
+        for day, intervals in hours.items():
+            previous_end = ""
+            for start, end in intervals:
+                if not (_TIME.match(start) and _TIME.match(end)):
+                    raise ValueError(f"{day}: times must be HH:MM, got {start}-{end}")
+                if start >= end:
+                    raise ValueError(f"{day}: {start}-{end} closes before it opens")
+                if start < previous_end:
+                    raise ValueError(f"{day}: intervals overlap or are out of order")
+                previous_end = end
+        if not any(hours.values()):
+            raise ValueError("the office is never open")
+        return {day: list(hours.get(day, [])) for day in WEEKDAYS}
+
+    @field_validator("services")
+    @classmethod
+    def _unique_services(cls, services: list[str]) -> list[str]:
+        if len(set(services)) != len(services):
+            raise ValueError("a service is listed twice")
+        return services
+
+
+class CatalogueFile(_Record):
+    """The catalogue file: networks, categories and services (all optional but services)."""
+
+    version: str = ""
+    notice_fa: str = ""
+    networks: list[NetworkRecord] = []
+    categories: list[CategoryRecord] = []
+    services: list[ServiceRecord]

@@ -1,0 +1,30 @@
+"""National codes and mobiles never reach a log line whole."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.logs import ScrubPersonalData
+from services.privacy import mask_mobile, mask_national_code, scrub
+
+
+def test_masks_keep_only_what_identifies_the_record() -> None:
+    assert mask_national_code("0012345679") == "001*****79"
+    assert mask_mobile("09121234567") == "0912***4567"
+
+
+def test_scrub_masks_numbers_in_any_digit_script_and_spacing() -> None:
+    line = "کد ملی ۰۰۱۲۳۴۵۶۷۹ و همراه +98 912 123 4567 و 0912-123-4567، اتاق 12"
+    scrubbed = scrub(line)
+    assert "۰۰۱۲۳۴۵۶۷۹" not in scrubbed
+    assert "123 4567" not in scrubbed and "123-4567" not in scrubbed
+    assert scrubbed.count("*") >= 3 * 6
+    assert "اتاق 12" in scrubbed
+
+
+def test_log_records_are_scrubbed_including_arguments() -> None:
+    record = logging.LogRecord(
+        "t", logging.INFO, __file__, 1, "national code %s", ("0012345679",), None
+    )
+    ScrubPersonalData().filter(record)
+    assert record.getMessage() == "national code 00******79"
