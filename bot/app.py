@@ -109,8 +109,14 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 async def publish_commands(application: BotApplication) -> None:
-    """Sets the command list and description citizens see in Telegram's menu."""
-    await application.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
+    """Sets the command list and the description citizens see; a failure is not fatal."""
+    bot = application.bot
+    try:
+        await bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
+        await bot.set_my_description(texts.BOT_DESCRIPTION)
+        await bot.set_my_short_description(texts.BOT_DESCRIPTION)
+    except TelegramError as exc:
+        log.warning("could not publish the command list: %s", exc)
 
 
 def build_application(
@@ -128,10 +134,11 @@ def build_application(
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(ChatOrderedUpdates(deps.conversations))
-        .post_init(publish_commands)
     )
     application: BotApplication = (
-        builder.rate_limiter(AIORateLimiter(max_retries=3)).build() if rate_limit else builder.build()
+        builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
+        if rate_limit
+        else builder.build()
     )
     application.bot_data[DEPS_KEY] = deps
     application.add_handlers(citizen_handlers())

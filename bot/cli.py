@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     shell.add_argument("--user-id", type=int, default=1001, help="Telegram user id to act as")
     shell.add_argument("--name", default="شهروند", help="first name to act as")
+    shell.add_argument(
+        "--visual",
+        action="store_true",
+        help="shape and reorder Persian for terminals without right-to-left support",
+    )
 
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("seed", help="load the shipped catalogue and sample offices")
@@ -111,7 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, as_json=settings.log_json)
+    # In the shell, log lines would interleave with the chat: only problems are shown.
+    quiet_shell = args.command == "shell" and settings.log_level == "INFO"
+    configure_logging("WARNING" if quiet_shell else settings.log_level, as_json=settings.log_json)
 
     if args.command == "run":
         if settings.bot_token is None:
@@ -129,7 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return asyncio.run(
             run_shell(
-                settings, with_sample=not args.no_sample, user_id=args.user_id, name=args.name
+                settings,
+                with_sample=not args.no_sample,
+                user_id=args.user_id,
+                name=args.name,
+                visual=args.visual,
             )
         )
     if args.command == "import" and not args.file.is_file():

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from telegram import Update
 
-from bot.app import BotApplication, build_application
+from bot.app import BotApplication, build_application, publish_commands
 from dialogs.context import Deps
 from services.conversation import ConversationStore
 from services.sample_data import prepare_database
@@ -45,6 +45,8 @@ async def polling_bot(
     application = build_application(deps, token=token, base_url=base_url, **build)
     async with application:
         assert application.updater is not None
+        # PTB runs post_init only inside run_polling(); this start-up is ours, so call it here.
+        await publish_commands(application)
         await application.updater.start_polling(
             poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
         )

@@ -9,6 +9,7 @@ from dialogs.callbacks import CallbackData, MenuChoice
 from dialogs.context import BotContext
 from dialogs.formatting import fa_number, first_name_suffix
 from dialogs.keyboards import main_menu
+from dialogs.replies import answer_button
 
 # A citizen's request fits in a few lines; longer text is a paste or an attack.
 MAX_TEXT_LENGTH = 1000
@@ -34,7 +35,9 @@ async def start(update: Update, context: BotContext) -> None:
     """Greets the citizen by name and shows the main menu."""
     context.conversation.reset()
     user = update.effective_user
-    await _reply(update, texts.GREETING.format(name=first_name_suffix(user.first_name if user else None)))
+    await _reply(
+        update, texts.GREETING.format(name=first_name_suffix(user.first_name if user else None))
+    )
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -63,7 +66,7 @@ async def menu_choice(update: Update, context: BotContext) -> None:
     assert query is not None
     choice = CallbackData.parse(query.data)
     assert isinstance(choice, MenuChoice)
-    await query.answer()
+    await answer_button(query)
     if choice.action == "help":
         await _reply(update, texts.HELP)
     elif choice.action == "home":
@@ -77,7 +80,7 @@ async def stale_button(update: Update, context: BotContext) -> None:
     """Answers a button that no longer means anything (old message, forged data)."""
     query = update.callback_query
     assert query is not None
-    await query.answer(texts.STALE_BUTTON, show_alert=False)
+    await answer_button(query, texts.STALE_BUTTON)
     await _reply(update, texts.MENU_AGAIN)
 
 

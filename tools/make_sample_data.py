@@ -431,26 +431,104 @@ NOTICE_FA: Final = (
 )
 
 STREETS: Final = (
-    "امام خمینی", "انقلاب", "آزادی", "شهید بهشتی", "طالقانی", "مطهری", "شریعتی", "فردوسی",
-    "حافظ", "سعدی", "کشاورز", "پاسداران", "جمهوری اسلامی", "شهید چمران", "دانشگاه", "معلم",
-    "ملت", "بسیج", "ولیعصر", "شهید رجایی", "شهید باهنر", "امام رضا", "شهید مدنی",
-    "سلمان فارسی", "کارگر", "استقلال", "پیروزی", "ابوذر", "۱۷ شهریور", "۲۲ بهمن", "فلسطین",
-    "شهدا", "نواب", "جانبازان", "خیام", "مولوی", "عدالت", "سپاه", "هفت تیر", "نبوت",
+    "امام خمینی",
+    "انقلاب",
+    "آزادی",
+    "شهید بهشتی",
+    "طالقانی",
+    "مطهری",
+    "شریعتی",
+    "فردوسی",
+    "حافظ",
+    "سعدی",
+    "کشاورز",
+    "پاسداران",
+    "جمهوری اسلامی",
+    "شهید چمران",
+    "دانشگاه",
+    "معلم",
+    "ملت",
+    "بسیج",
+    "ولیعصر",
+    "شهید رجایی",
+    "شهید باهنر",
+    "امام رضا",
+    "شهید مدنی",
+    "سلمان فارسی",
+    "کارگر",
+    "استقلال",
+    "پیروزی",
+    "ابوذر",
+    "۱۷ شهریور",
+    "۲۲ بهمن",
+    "فلسطین",
+    "شهدا",
+    "نواب",
+    "جانبازان",
+    "خیام",
+    "مولوی",
+    "عدالت",
+    "سپاه",
+    "هفت تیر",
+    "نبوت",
 )
 ALLEYS: Final = (
-    "لاله", "نسترن", "یاس", "نرگس", "بهار", "گلستان", "اقاقیا", "شقایق", "ارغوان", "مریم",
-    "سوسن", "شهید رضایی", "شهید احمدی", "شهید کریمی", "شهید حسینی", "شهید محمدی", "دوم",
-    "سوم", "پنجم", "هفتم", "دوازدهم", "۱۴", "۸", "۲۱", "۶", "۳۲", "فرهنگ", "امید",
+    "لاله",
+    "نسترن",
+    "یاس",
+    "نرگس",
+    "بهار",
+    "گلستان",
+    "اقاقیا",
+    "شقایق",
+    "ارغوان",
+    "مریم",
+    "سوسن",
+    "شهید رضایی",
+    "شهید احمدی",
+    "شهید کریمی",
+    "شهید حسینی",
+    "شهید محمدی",
+    "دوم",
+    "سوم",
+    "پنجم",
+    "هفتم",
+    "دوازدهم",
+    "۱۴",
+    "۸",
+    "۲۱",
+    "۶",
+    "۳۲",
+    "فرهنگ",
+    "امید",
 )
 LANDMARKS: Final = (
-    "بانک ملی", "مسجد جامع", "پارک شهر", "اداره برق", "بیمارستان امام", "میدان شهدا",
-    "اداره مخابرات", "بانک ملت", "پاساژ مرکزی", "آموزش و پرورش", "دبیرستان فردوسی",
+    "بانک ملی",
+    "مسجد جامع",
+    "پارک شهر",
+    "اداره برق",
+    "بیمارستان امام",
+    "میدان شهدا",
+    "اداره مخابرات",
+    "بانک ملت",
+    "پاساژ مرکزی",
+    "آموزش و پرورش",
+    "دبیرستان فردوسی",
     "ایستگاه آتش‌نشانی",
 )
 TRADES: Final = (
-    "پوشاک", "خواربارفروشان", "آرایشگران مردانه", "مشاوران املاک", "فروشندگان لوازم خانگی",
-    "نانوایان", "تعمیرکاران خودرو", "فروشندگان لوازم یدکی", "رستوران‌داران", "کفاشان",
-    "طلا و جواهر", "لوازم التحریر",
+    "پوشاک",
+    "خواربارفروشان",
+    "آرایشگران مردانه",
+    "مشاوران املاک",
+    "فروشندگان لوازم خانگی",
+    "نانوایان",
+    "تعمیرکاران خودرو",
+    "فروشندگان لوازم یدکی",
+    "رستوران‌داران",
+    "کفاشان",
+    "طلا و جواهر",
+    "لوازم التحریر",
 )
 
 DAYS: Final = ("sat", "sun", "mon", "tue", "wed", "thu", "fri")
@@ -760,16 +838,22 @@ class OfficeMaker:
             code = fa(self.number(province, network, 1000, 9999))
             return f"دفتر ICT روستایی {city} کد {code}"
         if network == "post":
-            return f"اداره پست مرکزی {city}" if index == 0 else (
-                f"اداره پست شعبه {fa(index + 1)} {where}"
+            return (
+                f"اداره پست مرکزی {city}"
+                if index == 0
+                else (f"اداره پست شعبه {fa(index + 1)} {where}")
             )
         if network == "civil_registry":
-            return f"اداره ثبت احوال {city}" if index == 0 else (
-                f"اداره ثبت احوال ناحیه {fa(index + 1)} {city}"
+            return (
+                f"اداره ثبت احوال {city}"
+                if index == 0
+                else (f"اداره ثبت احوال ناحیه {fa(index + 1)} {city}")
             )
         if network == "plate_center":
-            return f"مرکز تعویض پلاک راهور {city}" if index == 0 else (
-                f"مرکز تعویض پلاک راهور شماره {fa(index + 1)} {city}"
+            return (
+                f"مرکز تعویض پلاک راهور {city}"
+                if index == 0
+                else (f"مرکز تعویض پلاک راهور شماره {fa(index + 1)} {city}")
             )
         if network == "social_security":
             return f"شعبه {fa(index + 1)} تامین اجتماعی {city}"
@@ -798,8 +882,10 @@ class OfficeMaker:
 
     def phone(self, province: str) -> str:
         while True:
-            number = AREA_CODES[province] + str(self.rng.randint(3, 7)) + (
-                f"{self.rng.randint(0, 9_999_999):07d}"
+            number = (
+                AREA_CODES[province]
+                + str(self.rng.randint(3, 7))
+                + (f"{self.rng.randint(0, 9_999_999):07d}")
             )
             if number not in self.phones:
                 self.phones.add(number)
@@ -1027,10 +1113,18 @@ def summary(div: Divisions, offices: list[dict[str, Any]], out: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     root = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=root.parent / "shared",
-                        help="the shared folder holding data/iran-divisions/")
-    parser.add_argument("--out", type=Path, default=root / "services" / "data",
-                        help="where to write the JSON files (default: services/data)")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=root.parent / "shared",
+        help="the shared folder holding data/iran-divisions/",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=root / "services" / "data",
+        help="where to write the JSON files (default: services/data)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
 
@@ -1049,9 +1143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "offices": offices,
     }
     (out / "sample_offices.json").write_text(dump_document(sample), encoding="utf-8")
-    (out / "NOTICE-iran-divisions.txt").write_text(
-        notice_text(div, len(offices)), encoding="utf-8"
-    )
+    (out / "NOTICE-iran-divisions.txt").write_text(notice_text(div, len(offices)), encoding="utf-8")
     print(summary(div, offices, out))
     return 0
 

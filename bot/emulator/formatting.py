@@ -49,13 +49,37 @@ def _entity(kind: str, offset: int, length: int, **extra: Any) -> JSONDict:
 # --- HTML -------------------------------------------------------------------------------------
 
 _HTML_TAGS = frozenset(
-    {"a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler",
-     "tg-emoji", "span", "pre", "code", "blockquote"}
+    {
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    }
 )
 _SIMPLE_HTML = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough",
-    "del": "strikethrough", "tg-spoiler": "spoiler", "span": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
 }
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY_RE = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]+));")
@@ -157,9 +181,7 @@ def parse_html(src: str) -> tuple[str, list[JSONDict]]:
         stack.pop()
         _close_html_tag(top, out.pos, stack, entities)
     if stack:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
     return out.text(), entities
 
 
@@ -212,10 +234,14 @@ def _close_html_tag(
     if tag.name == "code":
         language = tag.attrs.get("class", "")
         parent = stack[-1] if stack else None
-        if parent and parent.name == "pre" and parent.start == tag.start and language:
-            if language.startswith("language-"):
-                parent.language = language.removeprefix("language-")
-                return
+        if (
+            parent
+            and parent.name == "pre"
+            and parent.start == tag.start
+            and language.startswith("language-")
+        ):
+            parent.language = language.removeprefix("language-")
+            return
     if length <= 0:
         return
     if tag.name in _SIMPLE_HTML:
@@ -242,8 +268,12 @@ def _close_html_tag(
 
 _MDV2_RESERVED = "_*[]()~`>#+-=|{}.!"
 _MDV2_NAMES = {
-    "bold": "Bold", "italic": "Italic", "underline": "Underline",
-    "strikethrough": "Strikethrough", "spoiler": "Spoiler", "text_link": "TextUrl",
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "text_link": "TextUrl",
 }
 
 
@@ -356,9 +386,7 @@ def parse_markdown_v2(src: str) -> tuple[str, list[JSONDict]]:
                     raise EntityParseError(f"Can't find end of a URL at byte offset {begin}")
                 url, i = body
                 if out.pos > top.start and url:
-                    entities.append(
-                        _entity("text_link", top.start, out.pos - top.start, url=url)
-                    )
+                    entities.append(_entity("text_link", top.start, out.pos - top.start, url=url))
             continue
         if c == ">" and at_line_start:
             if quote_start is None:

@@ -39,21 +39,55 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 # Update types Telegram delivers when allowed_updates is empty or was never set.
 _DEFAULT_UPDATE_TYPES = frozenset(
-    {"message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-     "business_message", "edited_business_message", "deleted_business_messages", "inline_query",
-     "chosen_inline_result", "callback_query", "shipping_query", "pre_checkout_query",
-     "purchased_paid_media", "poll", "poll_answer", "my_chat_member", "chat_join_request",
-     "chat_boost", "removed_chat_boost"}
+    {
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
+    }
 )
 _CHAT_ACTIONS = frozenset(
-    {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-     "upload_document", "choose_sticker", "find_location", "record_video_note",
-     "upload_video_note"}
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
 )
 _INLINE_ACTIONS = (
-    "callback_data", "url", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-    "callback_game", "pay",
+    "callback_data",
+    "url",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
 )
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -63,10 +97,18 @@ _NOT_MODIFIED = (
 )
 _QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 _ADMIN_RIGHTS: JSONDict = {
-    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-    "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
-    "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
-    "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
     "can_pin_messages": True,
 }
 
@@ -251,9 +293,15 @@ class MessageRecord:
 
     def to_json(self) -> JSONDict:
         return {
-            "chat_id": self.chat_id, "message_id": self.message_id, "from_bot": self.from_bot,
-            "message": self.data, "reply_markup": self.reply_markup, "history": self.history,
-            "edited": bool(self.history), "deleted": self.deleted, "sent_at": self.sent_at,
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "from_bot": self.from_bot,
+            "message": self.data,
+            "reply_markup": self.reply_markup,
+            "history": self.history,
+            "edited": bool(self.history),
+            "deleted": self.deleted,
+            "sent_at": self.sent_at,
         }
 
 
@@ -270,9 +318,14 @@ class ApiCall:
 
     def to_json(self) -> JSONDict:
         return {
-            "index": self.index, "method": self.method, "params": self.params,
-            "time": self.time, "chat_id": self.chat_id, "ok": self.ok,
-            "error_code": self.error_code, "description": self.description,
+            "index": self.index,
+            "method": self.method,
+            "params": self.params,
+            "time": self.time,
+            "chat_id": self.chat_id,
+            "ok": self.ok,
+            "error_code": self.error_code,
+            "description": self.description,
         }
 
 
@@ -312,10 +365,10 @@ class _Signal:
         self._event.set()
         self._event = asyncio.Event()
 
-    async def wait(self, timeout: float) -> None:
+    async def wait(self, seconds: float) -> None:
         event = self._event
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), max(timeout, 0.0))
+            await asyncio.wait_for(event.wait(), max(seconds, 0.0))
 
 
 Handler = Callable[[Params, ApiCall], Awaitable[Any]]
@@ -354,6 +407,8 @@ class BotApiEmulator:
         self._callbacks: dict[str, CallbackRecord] = {}
         self._commands: dict[str, list[JSONDict]] = {}
         self._default_menu_button: JSONDict = {"type": "default"}
+        # language_code -> text, for setMyDescription and setMyShortDescription.
+        self._descriptions: dict[str, dict[str, str]] = {"description": {}, "short_description": {}}
         self._seq = 0
         self._ids = itertools.count(1)
 
@@ -381,24 +436,39 @@ class BotApiEmulator:
         self._methods: dict[str, Handler] = {
             name.lower(): handler
             for name, handler in {
-                "getMe": self._get_me, "getUpdates": self._get_updates,
-                "setWebhook": self._set_webhook, "deleteWebhook": self._delete_webhook,
-                "getWebhookInfo": self._get_webhook_info, "sendMessage": self._send_message,
-                "sendLocation": self._send_location, "sendVenue": self._send_venue,
-                "sendContact": self._send_contact, "sendPhoto": self._send_photo,
-                "sendDocument": self._send_document, "sendChatAction": self._send_chat_action,
+                "getMe": self._get_me,
+                "getUpdates": self._get_updates,
+                "setWebhook": self._set_webhook,
+                "deleteWebhook": self._delete_webhook,
+                "getWebhookInfo": self._get_webhook_info,
+                "sendMessage": self._send_message,
+                "sendLocation": self._send_location,
+                "sendVenue": self._send_venue,
+                "sendContact": self._send_contact,
+                "sendPhoto": self._send_photo,
+                "sendDocument": self._send_document,
+                "sendChatAction": self._send_chat_action,
                 "editMessageText": self._edit_message_text,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "answerCallbackQuery": self._answer_callback_query,
-                "deleteMessage": self._delete_message, "deleteMessages": self._delete_messages,
-                "setMyCommands": self._set_my_commands, "getMyCommands": self._get_my_commands,
+                "deleteMessage": self._delete_message,
+                "deleteMessages": self._delete_messages,
+                "setMyCommands": self._set_my_commands,
+                "getMyCommands": self._get_my_commands,
                 "deleteMyCommands": self._delete_my_commands,
                 "setChatMenuButton": self._set_chat_menu_button,
-                "getChatMenuButton": self._get_chat_menu_button, "getChat": self._get_chat,
+                "setMyDescription": self._set_my_description,
+                "getMyDescription": self._get_my_description,
+                "setMyShortDescription": self._set_my_short_description,
+                "getMyShortDescription": self._get_my_short_description,
+                "getChatMenuButton": self._get_chat_menu_button,
+                "getChat": self._get_chat,
                 "getChatMember": self._get_chat_member,
                 "getChatAdministrators": self._get_chat_administrators,
                 "getChatMemberCount": self._get_chat_member_count,
-                "leaveChat": self._leave_chat, "close": self._true, "logOut": self._true,
+                "leaveChat": self._leave_chat,
+                "close": self._true,
+                "logOut": self._true,
             }.items()
         }
 
@@ -459,8 +529,12 @@ class BotApiEmulator:
 
     @property
     def bot_user(self) -> JSONDict:
-        return {"id": self.bot_id, "is_bot": True, "first_name": self.bot_first_name,
-                "username": self.bot_username}
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": self.bot_first_name,
+            "username": self.bot_username,
+        }
 
     # --- set-up for tests ---------------------------------------------------------------------
 
@@ -540,28 +614,51 @@ class BotApiEmulator:
             return
         chat.blocked = blocked
         old, new = ("member", "kicked") if blocked else ("kicked", "member")
-        self._queue_update({"my_chat_member": {
-            "chat": chat.to_dict(), "from": chat.user.to_dict(), "date": int(time.time()),
-            "old_chat_member": self._member_object(self.bot_user, old),
-            "new_chat_member": self._member_object(self.bot_user, new),
-        }})
+        self._queue_update(
+            {
+                "my_chat_member": {
+                    "chat": chat.to_dict(),
+                    "from": chat.user.to_dict(),
+                    "date": int(time.time()),
+                    "old_chat_member": self._member_object(self.bot_user, old),
+                    "new_chat_member": self._member_object(self.bot_user, new),
+                }
+            }
+        )
 
     def migrate_group(self, chat_id: int, to_chat_id: int) -> EmuChat:
         """Upgrades a group to a supergroup: the old id answers 400 with migrate_to_chat_id."""
         old = self._group(chat_id)
         if not str(to_chat_id).startswith("-100"):
             raise EmulatorInputError("a supergroup id starts with -100")
-        new = self.add_group(to_chat_id, old.title or "", chat_type="supergroup",
-                             bot_status=old.bot_status)
+        new = self.add_group(
+            to_chat_id, old.title or "", chat_type="supergroup", bot_status=old.bot_status
+        )
         new.members = dict(old.members)
         old.migrated_to = to_chat_id
         now = int(time.time())
-        self._queue_update({"message": {
-            "message_id": self._next_message_id(old), "from": self.bot_user,
-            "chat": old.to_dict(), "date": now, "migrate_to_chat_id": to_chat_id}})
-        self._queue_update({"message": {
-            "message_id": self._next_message_id(new), "from": self.bot_user,
-            "chat": new.to_dict(), "date": now, "migrate_from_chat_id": chat_id}})
+        self._queue_update(
+            {
+                "message": {
+                    "message_id": self._next_message_id(old),
+                    "from": self.bot_user,
+                    "chat": old.to_dict(),
+                    "date": now,
+                    "migrate_to_chat_id": to_chat_id,
+                }
+            }
+        )
+        self._queue_update(
+            {
+                "message": {
+                    "message_id": self._next_message_id(new),
+                    "from": self.bot_user,
+                    "chat": new.to_dict(),
+                    "date": now,
+                    "migrate_from_chat_id": chat_id,
+                }
+            }
+        )
         return new
 
     # --- acting as users ----------------------------------------------------------------------
@@ -580,8 +677,12 @@ class BotApiEmulator:
         """A user writes in a chat; returns message_id, update_id (None if the bot does
         not receive it, e.g. group privacy mode), delivered and seq."""
         chat, user = self._acting(chat_id, user_id)
-        msg: JSONDict = {"message_id": self._next_message_id(chat), "from": user.to_dict(),
-                         "chat": chat.to_dict(), "date": int(time.time())}
+        msg: JSONDict = {
+            "message_id": self._next_message_id(chat),
+            "from": user.to_dict(),
+            "chat": chat.to_dict(),
+            "date": int(time.time()),
+        }
         if reply_to_message_id is not None:
             replied = self._messages.get(chat.id, {}).get(reply_to_message_id)
             if replied is None or replied.deleted:
@@ -595,13 +696,17 @@ class BotApiEmulator:
             if found:
                 msg["entities"] = found
         elif location is not None:
-            msg["location"] = {"latitude": float(location["latitude"]),
-                               "longitude": float(location["longitude"])}
+            msg["location"] = {
+                "latitude": float(location["latitude"]),
+                "longitude": float(location["longitude"]),
+            }
         elif contact is not None:
             if not contact.get("phone_number"):
                 raise EmulatorInputError("a contact needs phone_number")
-            card = {"phone_number": str(contact["phone_number"]),
-                    "first_name": str(contact.get("first_name") or user.first_name)}
+            card = {
+                "phone_number": str(contact["phone_number"]),
+                "first_name": str(contact.get("first_name") or user.first_name),
+            }
             for key in ("last_name", "user_id", "vcard"):
                 if contact.get(key) is not None:
                     card[key] = contact[key]
@@ -614,32 +719,57 @@ class BotApiEmulator:
         self._store(MessageRecord(chat.id, msg["message_id"], False, msg, time.time()), "user")
         delivered = self._bot_receives(chat, msg)
         update_id = self._queue_update({"message": msg}) if delivered else None
-        return {"message_id": msg["message_id"], "update_id": update_id,
-                "delivered": delivered, "seq": self._seq}
+        return {
+            "message_id": msg["message_id"],
+            "update_id": update_id,
+            "delivered": delivered,
+            "seq": self._seq,
+        }
 
     def press(
-        self, chat_id: int, user_id: int, label: str, message_id: int | None = None
+        self,
+        chat_id: int,
+        user_id: int,
+        label: str,
+        message_id: int | None = None,
+        data: str | None = None,
     ) -> JSONDict:
         """Presses an inline callback button (exact label, else a unique label containing it)
-        on the newest bot message showing it; returns callback_query_id, update_id, seq."""
+        on the newest bot message showing it; returns callback_query_id, update_id, seq.
+
+        ``data`` replaces the button's callback data, as a message drawn by an older version
+        of the bot, or a forged client, would send it.
+        """
         chat, user = self._acting(chat_id, user_id)
         record, button = self._find_inline_button(chat, label, message_id)
         if "callback_data" not in button:
             raise EmulatorInputError(
                 f"button {button.get('text')!r} is not a callback button: {button}"
             )
+        if data is not None:
+            button = {**button, "callback_data": data}
         query_id = str(4_000_000_000_000 + next(self._ids))
         self._callbacks[query_id] = CallbackRecord(
             query_id, chat.id, record.message_id, user.id, str(button["callback_data"])
         )
-        update_id = self._queue_update({"callback_query": {
-            "id": query_id, "from": user.to_dict(), "message": record.data,
-            "chat_instance": str(abs(chat.id) * 7919 % 10**15),
+        update_id = self._queue_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user.to_dict(),
+                    "message": record.data,
+                    "chat_instance": str(abs(chat.id) * 7919 % 10**15),
+                    "data": button["callback_data"],
+                }
+            }
+        )
+        return {
+            "callback_query_id": query_id,
+            "update_id": update_id,
+            "message_id": record.message_id,
             "data": button["callback_data"],
-        }})
-        return {"callback_query_id": query_id, "update_id": update_id,
-                "message_id": record.message_id, "data": button["callback_data"],
-                "seq": self._seq}
+            "seq": self._seq,
+        }
 
     def tap(
         self,
@@ -658,20 +788,29 @@ class BotApiEmulator:
             raise EmulatorInputError(f"no reply keyboard is shown in chat {chat.id}")
         rows: list[list[JSONDict]] = keyboard["keyboard"]
         button = _pick_button(
-            [b for row in rows for b in row], label,
+            [b for row in rows for b in row],
+            label,
             lambda: f"reply keyboard in chat {chat.id}: {_labels(rows)}",
         )
         if button.get("request_location"):
             if latitude is None or longitude is None:
                 raise EmulatorInputError(f"button {label!r} shares a location: give lat/lon")
-            return self.inject_message(chat.id, user.id,
-                                       location={"latitude": latitude, "longitude": longitude})
+            return self.inject_message(
+                chat.id, user.id, location={"latitude": latitude, "longitude": longitude}
+            )
         if button.get("request_contact"):
             if not phone_number:
                 raise EmulatorInputError(f"button {label!r} shares a contact: give a phone")
-            return self.inject_message(chat.id, user.id, contact={
-                "phone_number": phone_number, "first_name": user.first_name,
-                "last_name": user.last_name, "user_id": user.id})
+            return self.inject_message(
+                chat.id,
+                user.id,
+                contact={
+                    "phone_number": phone_number,
+                    "first_name": user.first_name,
+                    "last_name": user.last_name,
+                    "user_id": user.id,
+                },
+            )
         unsupported = [k for k in button if k != "text" and button[k]]
         if unsupported:
             raise EmulatorInputError(f"button {label!r} uses unsupported {unsupported}")
@@ -685,8 +824,7 @@ class BotApiEmulator:
     # --- inspection ---------------------------------------------------------------------------
 
     def messages(self, chat_id: int, include_user: bool = False) -> list[MessageRecord]:
-        return [r for r in self._messages.get(chat_id, {}).values()
-                if include_user or r.from_bot]
+        return [r for r in self._messages.get(chat_id, {}).values() if include_user or r.from_bot]
 
     def chat(self, chat_id: int) -> EmuChat | None:
         return self._chats.get(chat_id)
@@ -709,7 +847,11 @@ class BotApiEmulator:
         return [records[i] for i in ids if i in records], replied
 
     async def wait_for_activity(
-        self, chat_id: int, since: int, timeout: float = 10.0, quiet: float = 0.3
+        self,
+        chat_id: int,
+        since: int,
+        timeout: float = 10.0,  # noqa: ASYNC109 - a deadline reported back, not a cancel scope
+        quiet: float = 0.3,
     ) -> JSONDict:
         """Waits until the bot sent or edited something in the chat after `since` and made
         no call about the chat for `quiet` seconds (or until timeout)."""
@@ -730,15 +872,20 @@ class BotApiEmulator:
             await self._activity_signal.wait(pause)
 
     def _activity(self, chat_id: int, changed: list[MessageRecord], done: bool) -> JSONDict:
-        result: JSONDict = {"done": done, "seq": self._seq,
-                            "messages": [r.to_json() for r in changed]}
+        result: JSONDict = {
+            "done": done,
+            "seq": self._seq,
+            "messages": [r.to_json() for r in changed],
+        }
         if not done:
             result["calls"] = [c.to_json() for c in self.calls if c.chat_id == chat_id][-10:]
             result["pending_updates"] = len(self._updates)
             result["webhook_url"] = self._webhook.url if self._webhook else ""
             result["last_get_updates_age"] = (
-                None if self._last_get_updates is None
-                else round(time.monotonic() - self._last_get_updates, 2))
+                None
+                if self._last_get_updates is None
+                else round(time.monotonic() - self._last_get_updates, 2)
+            )
         return result
 
     # --- Bot API: HTTP ------------------------------------------------------------------------
@@ -749,8 +896,9 @@ class BotApiEmulator:
         self.calls.append(call)
         try:
             values = await _read_params(request)
-            call.params = {k: v.describe() if isinstance(v, UploadedFile) else v
-                           for k, v in values.items()}
+            call.params = {
+                k: v.describe() if isinstance(v, UploadedFile) else v for k, v in values.items()
+            }
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             result = await self._invoke(method, Params(values), call)
@@ -782,8 +930,9 @@ class BotApiEmulator:
         return _json_response(body, status=exc.code)
 
     async def _handle_unknown_path(self, request: web.Request) -> web.Response:
-        return _json_response({"ok": False, "error_code": 404, "description": "Not Found"},
-                              status=404)
+        return _json_response(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+        )
 
     # --- Bot API: chats -----------------------------------------------------------------------
 
@@ -818,8 +967,10 @@ class BotApiEmulator:
         if chat is None:
             raise bad_request("chat not found")
         if check_migrated and chat.migrated_to is not None:
-            raise bad_request("group chat was upgraded to a supergroup chat",
-                              {"migrate_to_chat_id": chat.migrated_to})
+            raise bad_request(
+                "group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
         return chat
 
     def _writable_chat(self, params: Params) -> EmuChat:
@@ -869,8 +1020,11 @@ class BotApiEmulator:
 
     async def _get_updates(self, p: Params, call: ApiCall) -> list[JSONDict]:
         if self._webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
-                                "active; use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is "
+                "active; use deleteWebhook to delete the webhook first",
+            )
         offset = p.integer("offset")
         limit = min(max(p.integer("limit") or 100, 1), 100)
         timeout = min(max(p.number("timeout") or 0.0, 0.0), 50.0)
@@ -889,11 +1043,17 @@ class BotApiEmulator:
                 return self._updates[:limit]
             await self._updates_signal.wait(deadline - loop.time())
             if generation != self._poll_generation:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make "
-                                    "sure that only one bot instance is running")
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make "
+                    "sure that only one bot instance is running",
+                )
             if self._webhook is not None:
-                raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
-                                    "active; use deleteWebhook to delete the webhook first")
+                raise ApiError(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is "
+                    "active; use deleteWebhook to delete the webhook first",
+                )
 
     async def _set_webhook(self, p: Params, call: ApiCall) -> bool:
         url = p.text("url") or ""
@@ -936,8 +1096,11 @@ class BotApiEmulator:
 
     async def _get_webhook_info(self, p: Params, call: ApiCall) -> JSONDict:
         hook = self._webhook
-        info: JSONDict = {"url": hook.url if hook else "", "has_custom_certificate": False,
-                          "pending_update_count": len(self._updates)}
+        info: JSONDict = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
         if hook is not None:
             info["max_connections"] = hook.max_connections
             info["ip_address"] = "127.0.0.1"
@@ -957,9 +1120,15 @@ class BotApiEmulator:
                 continue
             hook, update = self._webhook, self._updates[0]
             status, error, reply = await self._post_update(hook, update)
-            self.webhook_deliveries.append({"update_id": update["update_id"], "url": hook.url,
-                                            "status": status, "error": error,
-                                            "time": time.time()})
+            self.webhook_deliveries.append(
+                {
+                    "update_id": update["update_id"],
+                    "url": hook.url,
+                    "status": status,
+                    "error": error,
+                    "time": time.time(),
+                }
+            )
             if error is None:
                 if self._updates and self._updates[0] is update:
                     self._updates.pop(0)
@@ -981,13 +1150,18 @@ class BotApiEmulator:
             headers[SECRET_HEADER] = hook.secret
         try:
             async with self._session.post(
-                hook.url, data=json.dumps(update, ensure_ascii=False).encode(),
-                headers=headers, timeout=ClientTimeout(total=self.webhook_timeout),
+                hook.url,
+                data=json.dumps(update, ensure_ascii=False).encode(),
+                headers=headers,
+                timeout=ClientTimeout(total=self.webhook_timeout),
             ) as resp:
                 body = await resp.read()
                 if not 200 <= resp.status < 300:
-                    return resp.status, f"Wrong response from the webhook: {resp.status} " \
-                                        f"{resp.reason}", None
+                    return (
+                        resp.status,
+                        f"Wrong response from the webhook: {resp.status} {resp.reason}",
+                        None,
+                    )
                 reply = None
                 if resp.content_type == "application/json":
                     with contextlib.suppress(ValueError):
@@ -1056,7 +1230,7 @@ class BotApiEmulator:
         if "keyboard" in markup:
             rows = markup["keyboard"]
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise bad_request("field \"keyboard\" must be an Array of Arrays")
+                raise bad_request('field "keyboard" must be an Array of Arrays')
             normal = [[_keyboard_button(b) for b in row] for row in rows]
             if not any(normal):
                 raise bad_request("keyboard must be non-empty")
@@ -1081,12 +1255,17 @@ class BotApiEmulator:
             raise bad_request("message to be replied not found")
         return _without_reply(record.data)
 
-    def _send(self, chat: EmuChat, content: JSONDict, p: Params,
-              markup: JSONDict | None) -> JSONDict:
+    def _send(
+        self, chat: EmuChat, content: JSONDict, p: Params, markup: JSONDict | None
+    ) -> JSONDict:
         self._check_flood(chat)
         reply_to = self._reply_to(chat, p)
-        msg: JSONDict = {"message_id": self._next_message_id(chat), "from": self.bot_user,
-                         "chat": chat.to_dict(), "date": int(time.time())}
+        msg: JSONDict = {
+            "message_id": self._next_message_id(chat),
+            "from": self.bot_user,
+            "chat": chat.to_dict(),
+            "date": int(time.time()),
+        }
         if reply_to is not None:
             msg["reply_to_message"] = reply_to
         msg.update(content)
@@ -1133,8 +1312,11 @@ class BotApiEmulator:
     async def _send_venue(self, p: Params, call: ApiCall) -> JSONDict:
         chat = self._writable_chat(p)
         location = self._location(p)
-        venue: JSONDict = {"location": location, "title": p.need_text("title"),
-                           "address": p.need_text("address")}
+        venue: JSONDict = {
+            "location": location,
+            "title": p.need_text("title"),
+            "address": p.need_text("address"),
+        }
         for key in ("foursquare_id", "foursquare_type", "google_place_id", "google_place_type"):
             if p.has(key):
                 venue[key] = p.text(key)
@@ -1142,8 +1324,10 @@ class BotApiEmulator:
 
     async def _send_contact(self, p: Params, call: ApiCall) -> JSONDict:
         chat = self._writable_chat(p)
-        contact: JSONDict = {"phone_number": p.need_text("phone_number"),
-                             "first_name": p.need_text("first_name")}
+        contact: JSONDict = {
+            "phone_number": p.need_text("phone_number"),
+            "first_name": p.need_text("first_name"),
+        }
         for key in ("last_name", "vcard"):
             if p.has(key):
                 contact[key] = p.text(key)
@@ -1179,8 +1363,13 @@ class BotApiEmulator:
     async def _send_photo(self, p: Params, call: ApiCall) -> JSONDict:
         chat = self._writable_chat(p)
         info = self._file(p, "photo")
-        photo = {"file_id": info["file_id"], "file_unique_id": info["file_unique_id"],
-                 "width": 800, "height": 600, "file_size": info.get("file_size", 0)}
+        photo = {
+            "file_id": info["file_id"],
+            "file_unique_id": info["file_unique_id"],
+            "width": 800,
+            "height": 600,
+            "file_size": info.get("file_size", 0),
+        }
         return self._send(chat, {"photo": [photo], **self._caption(p)}, p, self._markup(p))
 
     async def _send_document(self, p: Params, call: ApiCall) -> JSONDict:
@@ -1210,8 +1399,7 @@ class BotApiEmulator:
         return record
 
     def _apply_edit(self, record: MessageRecord, new: JSONDict) -> JSONDict:
-        if all(new.get(k) == record.data.get(k)
-               for k in ("text", "entities", "reply_markup")):
+        if all(new.get(k) == record.data.get(k) for k in ("text", "entities", "reply_markup")):
             raise bad_request(_NOT_MODIFIED)
         record.history.append(record.data)
         new["edit_date"] = int(time.time())
@@ -1233,8 +1421,11 @@ class BotApiEmulator:
         if len(text) > MAX_TEXT_LENGTH:
             raise bad_request("MESSAGE_TOO_LONG")
         markup = self._markup(p, inline_only=True)
-        new = {k: v for k, v in record.data.items()
-               if k not in ("text", "entities", "reply_markup", "edit_date")}
+        new = {
+            k: v
+            for k, v in record.data.items()
+            if k not in ("text", "entities", "reply_markup", "edit_date")
+        }
         new["text"] = text
         if entities:
             new["entities"] = entities
@@ -1277,7 +1468,8 @@ class BotApiEmulator:
         self._messages.setdefault(record.chat_id, {})[record.message_id] = record
         self._seq += 1
         self._events.setdefault(record.chat_id, []).append(
-            _ChatEvent(self._seq, record.message_id, kind))
+            _ChatEvent(self._seq, record.message_id, kind)
+        )
         self._activity_signal.fire()
 
     # --- Bot API: callbacks, commands, chats --------------------------------------------------
@@ -1292,11 +1484,18 @@ class BotApiEmulator:
         if len(text) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
         query.answered = True
-        self.callback_answers.append({
-            "callback_query_id": query_id, "chat_id": query.chat_id,
-            "message_id": query.message_id, "data": query.data, "text": text,
-            "show_alert": p.flag("show_alert"), "url": p.text("url"), "time": time.time(),
-        })
+        self.callback_answers.append(
+            {
+                "callback_query_id": query_id,
+                "chat_id": query.chat_id,
+                "message_id": query.message_id,
+                "data": query.data,
+                "text": text,
+                "show_alert": p.flag("show_alert"),
+                "url": p.text("url"),
+                "time": time.time(),
+            }
+        )
         return True
 
     def _commands_key(self, p: Params) -> str:
@@ -1333,10 +1532,39 @@ class BotApiEmulator:
         self._commands.pop(self._commands_key(p), None)
         return True
 
+    def _set_description(self, kind: str, limit: int, p: Params) -> bool:
+        text = p.text(kind) or ""
+        if len(text) > limit:
+            raise bad_request(f"{kind.upper()}_INVALID")
+        language = p.text("language_code") or ""
+        if text:
+            self._descriptions[kind][language] = text
+        else:
+            self._descriptions[kind].pop(language, None)
+        return True
+
+    def _get_description(self, kind: str, p: Params) -> JSONDict:
+        texts = self._descriptions[kind]
+        return {kind: texts.get(p.text("language_code") or "", texts.get("", ""))}
+
+    async def _set_my_description(self, p: Params, call: ApiCall) -> bool:
+        return self._set_description("description", 512, p)
+
+    async def _get_my_description(self, p: Params, call: ApiCall) -> JSONDict:
+        return self._get_description("description", p)
+
+    async def _set_my_short_description(self, p: Params, call: ApiCall) -> bool:
+        return self._set_description("short_description", 120, p)
+
+    async def _get_my_short_description(self, p: Params, call: ApiCall) -> JSONDict:
+        return self._get_description("short_description", p)
+
     async def _set_chat_menu_button(self, p: Params, call: ApiCall) -> bool:
         button = p.obj("menu_button") or {"type": "default"}
         if not isinstance(button, dict) or button.get("type") not in (
-            "default", "commands", "web_app"
+            "default",
+            "commands",
+            "web_app",
         ):
             raise bad_request("can't parse menu_button JSON object")
         if p.has("chat_id"):
@@ -1357,9 +1585,17 @@ class BotApiEmulator:
     async def _get_chat(self, p: Params, call: ApiCall) -> JSONDict:
         chat = self._chat(p, check_migrated=False)
         info = chat.to_dict()
-        info.update(accent_color_id=0, max_reaction_count=11, accepted_gift_types={
-            "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-            "premium_subscription": False, "gifts_from_channels": False})
+        info.update(
+            accent_color_id=0,
+            max_reaction_count=11,
+            accepted_gift_types={
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        )
         if chat.migrated_to is not None:
             info["migrate_to_chat_id"] = chat.migrated_to  # not in the Bot API; for debugging
         return info
@@ -1392,9 +1628,11 @@ class BotApiEmulator:
         chat = self._chat(p)
         if chat.type == "private":
             raise bad_request("there are no administrators in the private chat")
-        admins = [self._member_object(self._users[uid].to_dict(), status)
-                  for uid, status in chat.members.items()
-                  if status in ("creator", "administrator")]
+        admins = [
+            self._member_object(self._users[uid].to_dict(), status)
+            for uid, status in chat.members.items()
+            if status in ("creator", "administrator")
+        ]
         if chat.bot_status == "administrator":
             admins.append(self._member_object(self.bot_user, "administrator"))
         return admins
@@ -1413,18 +1651,28 @@ class BotApiEmulator:
         if chat.bot_status in ("left", "kicked"):
             raise ApiError(403, f"Forbidden: bot is not a member of the {chat.kind} chat")
         old, chat.bot_status = chat.bot_status, "left"
-        self._queue_update({"my_chat_member": {
-            "chat": chat.to_dict(), "from": self.bot_user, "date": int(time.time()),
-            "old_chat_member": self._member_object(self.bot_user, old),
-            "new_chat_member": self._member_object(self.bot_user, "left"),
-        }})
+        self._queue_update(
+            {
+                "my_chat_member": {
+                    "chat": chat.to_dict(),
+                    "from": self.bot_user,
+                    "date": int(time.time()),
+                    "old_chat_member": self._member_object(self.bot_user, old),
+                    "new_chat_member": self._member_object(self.bot_user, "left"),
+                }
+            }
+        )
         return True
 
     async def _get_me(self, p: Params, call: ApiCall) -> JSONDict:
-        return {**self.bot_user, "can_join_groups": True,
-                "can_read_all_group_messages": not self.privacy_mode,
-                "supports_inline_queries": False, "can_connect_to_business": False,
-                "has_main_web_app": False}
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": not self.privacy_mode,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     async def _true(self, p: Params, call: ApiCall) -> bool:
         return True
@@ -1468,21 +1716,26 @@ class BotApiEmulator:
     def _find_inline_button(
         self, chat: EmuChat, label: str, message_id: int | None
     ) -> tuple[MessageRecord, JSONDict]:
-        records = [r for r in reversed(self.messages(chat.id))
-                   if not r.deleted and r.data.get("reply_markup", {}).get("inline_keyboard")]
+        records = [
+            r
+            for r in reversed(self.messages(chat.id))
+            if not r.deleted and r.data.get("reply_markup", {}).get("inline_keyboard")
+        ]
         if message_id is not None:
             records = [r for r in records if r.message_id == message_id]
             if not records:
                 raise EmulatorInputError(
-                    f"bot message {message_id} in chat {chat.id} has no inline keyboard")
+                    f"bot message {message_id} in chat {chat.id} has no inline keyboard"
+                )
 
         def buttons(r: MessageRecord) -> list[JSONDict]:
             return [b for row in r.data["reply_markup"]["inline_keyboard"] for b in row]
 
         def visible() -> str:
-            shown = [f"message {r.message_id}: "
-                     f"{_labels(r.data['reply_markup']['inline_keyboard'])}"
-                     for r in records[:5]]
+            shown = [
+                f"message {r.message_id}: {_labels(r.data['reply_markup']['inline_keyboard'])}"
+                for r in records[:5]
+            ]
             return "; ".join(shown) or "none"
 
         for record in records:
@@ -1496,9 +1749,11 @@ class BotApiEmulator:
             if matches:
                 raise EmulatorInputError(
                     f"{len(matches)} buttons contain {label!r} on message "
-                    f"{record.message_id}: {[b.get('text') for b in matches]}")
+                    f"{record.message_id}: {[b.get('text') for b in matches]}"
+                )
         raise EmulatorInputError(
-            f"no inline button {label!r} in chat {chat.id}; visible buttons: {visible()}")
+            f"no inline button {label!r} in chat {chat.id}; visible buttons: {visible()}"
+        )
 
     # --- control API --------------------------------------------------------------------------
 
@@ -1547,17 +1802,25 @@ class BotApiEmulator:
             user_id = user
         else:
             user_id = int(user["id"])
-            self.add_user(user_id, str(user.get("first_name") or f"User {user_id}"),
-                          user.get("last_name"), user.get("username"),
-                          user.get("language_code", "fa"))
+            self.add_user(
+                user_id,
+                str(user.get("first_name") or f"User {user_id}"),
+                user.get("last_name"),
+                user.get("username"),
+                user.get("language_code", "fa"),
+            )
         chat = body.get("chat")
         if chat is None:
             return int(body.get("chat_id", user_id)), user_id
         chat_id = int(chat["id"])
         if chat_id < 0:
             if chat_id not in self._chats or "title" in chat:
-                self.add_group(chat_id, str(chat.get("title") or f"Group {-chat_id}"),
-                               chat_type=chat.get("type"), username=chat.get("username"))
+                self.add_group(
+                    chat_id,
+                    str(chat.get("title") or f"Group {-chat_id}"),
+                    chat_type=chat.get("type"),
+                    username=chat.get("username"),
+                )
             group = self._group(chat_id)
             status = body.get("status")
             if status or group.members.get(user_id) in (None, "left"):
@@ -1566,32 +1829,49 @@ class BotApiEmulator:
 
     async def _c_state(self, request: web.Request) -> JSONDict:
         return {
-            "bot": self.bot_user, "seq": self._seq, "pending_updates": len(self._updates),
+            "bot": self.bot_user,
+            "seq": self._seq,
+            "pending_updates": len(self._updates),
             "webhook_url": self._webhook.url if self._webhook else "",
-            "limits": {"per_chat_per_second": self._per_chat_per_second,
-                       "per_group_per_minute": self._per_group_per_minute},
+            "limits": {
+                "per_chat_per_second": self._per_chat_per_second,
+                "per_group_per_minute": self._per_group_per_minute,
+            },
             "commands": {k: v for k, v in self._commands.items()},
             "calls": len(self.calls),
         }
 
     async def _c_add_user(self, request: web.Request) -> JSONDict:
         body = await _body(request)
-        user = self.add_user(int(body["id"]), str(body["first_name"]), body.get("last_name"),
-                             body.get("username"), body.get("language_code", "fa"))
+        user = self.add_user(
+            int(body["id"]),
+            str(body["first_name"]),
+            body.get("last_name"),
+            body.get("username"),
+            body.get("language_code", "fa"),
+        )
         return user.to_dict()
 
     async def _c_add_group(self, request: web.Request) -> JSONDict:
         body = await _body(request)
-        chat = self.add_group(int(body["id"]), str(body["title"]), chat_type=body.get("type"),
-                              username=body.get("username"),
-                              bot_status=str(body.get("bot_status", "member")))
+        chat = self.add_group(
+            int(body["id"]),
+            str(body["title"]),
+            chat_type=body.get("type"),
+            username=body.get("username"),
+            bot_status=str(body.get("bot_status", "member")),
+        )
         return chat.to_dict()
 
     def _chat_json(self, chat: EmuChat) -> JSONDict:
         return {
-            "chat": chat.to_dict(), "members": {str(k): v for k, v in chat.members.items()},
-            "bot_status": chat.bot_status, "started": chat.started, "blocked": chat.blocked,
-            "migrated_to": chat.migrated_to, "reply_keyboard": chat.reply_keyboard,
+            "chat": chat.to_dict(),
+            "members": {str(k): v for k, v in chat.members.items()},
+            "bot_status": chat.bot_status,
+            "started": chat.started,
+            "blocked": chat.blocked,
+            "migrated_to": chat.migrated_to,
+            "reply_keyboard": chat.reply_keyboard,
             "menu_button": chat.menu_button,
         }
 
@@ -1626,8 +1906,11 @@ class BotApiEmulator:
     async def _c_wait(self, request: web.Request) -> JSONDict:
         body = await _body(request)
         return await self.wait_for_activity(
-            int(request.match_info["chat_id"]), int(body.get("since", 0)),
-            float(body.get("timeout", 10.0)), float(body.get("quiet", 0.3)))
+            int(request.match_info["chat_id"]),
+            int(body.get("since", 0)),
+            float(body.get("timeout", 10.0)),
+            float(body.get("quiet", 0.3)),
+        )
 
     async def _c_updates(self, request: web.Request) -> JSONDict | None:
         body = await _body(request)
@@ -1639,43 +1922,66 @@ class BotApiEmulator:
             args = str(body.get("args") or "")
             text = f"/{body['command']}" + (f" {args}" if args else "")
         return self.inject_message(
-            chat_id, user_id, text=text, entities=body.get("entities"),
-            location=body.get("location"), contact=body.get("contact"),
-            reply_to_message_id=body.get("reply_to_message_id"))
+            chat_id,
+            user_id,
+            text=text,
+            entities=body.get("entities"),
+            location=body.get("location"),
+            contact=body.get("contact"),
+            reply_to_message_id=body.get("reply_to_message_id"),
+        )
 
     async def _c_press(self, request: web.Request) -> JSONDict:
         body = await _body(request)
         chat_id, user_id = self._upsert_actor(body)
         message_id = body.get("message_id")
-        return self.press(chat_id, user_id, str(body["label"]),
-                          int(message_id) if message_id is not None else None)
+        data = body.get("data")
+        return self.press(
+            chat_id,
+            user_id,
+            str(body["label"]),
+            int(message_id) if message_id is not None else None,
+            str(data) if data is not None else None,
+        )
 
     async def _c_tap(self, request: web.Request) -> JSONDict:
         body = await _body(request)
         chat_id, user_id = self._upsert_actor(body)
-        return self.tap(chat_id, user_id, str(body["label"]), latitude=body.get("latitude"),
-                        longitude=body.get("longitude"), phone_number=body.get("phone_number"))
+        return self.tap(
+            chat_id,
+            user_id,
+            str(body["label"]),
+            latitude=body.get("latitude"),
+            longitude=body.get("longitude"),
+            phone_number=body.get("phone_number"),
+        )
 
     async def _c_calls(self, request: web.Request) -> list[JSONDict]:
         method = request.query.get("method")
         chat_id = request.query.get("chat_id")
         after = int(request.query.get("after", "-1"))
-        return [c.to_json() for c in self.calls[after + 1:]
-                if (method is None or c.method.lower() == method.lower())
-                and (chat_id is None or c.chat_id == int(chat_id))]
+        return [
+            c.to_json()
+            for c in self.calls[after + 1 :]
+            if (method is None or c.method.lower() == method.lower())
+            and (chat_id is None or c.chat_id == int(chat_id))
+        ]
 
     async def _c_callback_answers(self, request: web.Request) -> list[JSONDict]:
         chat_id = request.query.get("chat_id")
-        return [a for a in self.callback_answers
-                if chat_id is None or a["chat_id"] == int(chat_id)]
+        return [a for a in self.callback_answers if chat_id is None or a["chat_id"] == int(chat_id)]
 
     async def _c_limits(self, request: web.Request) -> JSONDict:
         body = await _body(request)
         per_chat, per_group = body.get("per_chat_per_second"), body.get("per_group_per_minute")
-        self.flood_limits(float(per_chat) if per_chat is not None else None,
-                          int(per_group) if per_group is not None else None)
-        return {"per_chat_per_second": self._per_chat_per_second,
-                "per_group_per_minute": self._per_group_per_minute}
+        self.flood_limits(
+            float(per_chat) if per_chat is not None else None,
+            int(per_group) if per_group is not None else None,
+        )
+        return {
+            "per_chat_per_second": self._per_chat_per_second,
+            "per_group_per_minute": self._per_group_per_minute,
+        }
 
     async def _c_block(self, request: web.Request) -> bool:
         body = await _body(request)
@@ -1694,8 +2000,7 @@ class BotApiEmulator:
 
 
 def _json_response(body: Any, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status,
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
 def _error_text(exc: Exception) -> str:
@@ -1743,8 +2048,9 @@ async def _read_params(request: web.Request) -> JSONDict:
 
 def _raise_flood(wait: float) -> None:
     retry_after = max(1, math.ceil(wait))
-    raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
-                   {"retry_after": retry_after})
+    raise ApiError(
+        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+    )
 
 
 def _without_reply(message: JSONDict) -> JSONDict:
@@ -1755,9 +2061,7 @@ def _labels(rows: list[list[JSONDict]]) -> list[list[str]]:
     return [[str(b.get("text", "")) for b in row] for row in rows]
 
 
-def _pick_button(
-    buttons: list[JSONDict], label: str, describe: Callable[[], str]
-) -> JSONDict:
+def _pick_button(buttons: list[JSONDict], label: str, describe: Callable[[], str]) -> JSONDict:
     exact = [b for b in buttons if b.get("text") == label]
     if exact:
         return exact[0]
@@ -1766,33 +2070,40 @@ def _pick_button(
         return partial[0]
     if partial:
         raise EmulatorInputError(
-            f"{len(partial)} buttons contain {label!r}: {[b.get('text') for b in partial]}")
+            f"{len(partial)} buttons contain {label!r}: {[b.get('text') for b in partial]}"
+        )
     raise EmulatorInputError(f"no button {label!r}; {describe()}")
 
 
 def _keyboard_button(button: Any) -> JSONDict:
     if isinstance(button, str):
         button = {"text": button}
-    if not isinstance(button, dict) or not isinstance(button.get("text"), str) \
-            or not button["text"]:
+    if (
+        not isinstance(button, dict)
+        or not isinstance(button.get("text"), str)
+        or not button["text"]
+    ):
         raise bad_request("can't parse keyboard button: Text must be non-empty")
     return button
 
 
 def _validate_inline_keyboard(rows: Any) -> list[list[JSONDict]]:
     if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-        raise bad_request("field \"inline_keyboard\" must be an Array of Arrays")
+        raise bad_request('field "inline_keyboard" must be an Array of Arrays')
     for row in rows:
         for button in row:
             if not isinstance(button, dict):
-                raise bad_request("can't parse inline keyboard button: "
-                                  "InlineKeyboardButton must be an Object")
+                raise bad_request(
+                    "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+                )
             if not isinstance(button.get("text"), str) or not button["text"]:
                 raise bad_request("can't parse inline keyboard button: Text must be non-empty")
             actions = [k for k in _INLINE_ACTIONS if k in button]
             if len(actions) != 1:
-                raise bad_request("can't parse inline keyboard button: Text buttons are "
-                                  "unallowed in the inline keyboard")
+                raise bad_request(
+                    "can't parse inline keyboard button: Text buttons are "
+                    "unallowed in the inline keyboard"
+                )
             if actions[0] == "callback_data":
                 data = button["callback_data"]
                 if not isinstance(data, str) or not 1 <= len(data.encode()) <= 64:

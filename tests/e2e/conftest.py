@@ -1,0 +1,68 @@
+"""The real Application, polling the project's Bot API emulator over HTTP, on a SQLite file.
+
+Every test gets its own copy of a database migrated and seeded once per session, its own
+emulator and its own running bot.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.emulator.client import EmulatorClient
+from bot.emulator.server import BotApiEmulator
+from bot.runtime import open_services, polling_bot
+from dialogs.context import Deps
+from services.sample_data import prepare_database
+from services.settings import Settings, load_settings
+from services.storage.db import create_engine, session_factory
+
+
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the schema and the shipped sample data, built once."""
+    import asyncio
+
+    path = tmp_path_factory.mktemp("seed") / "seeded.db"
+
+    async def seed() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await prepare_database(engine, session_factory(engine), with_sample=True)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    return path
+
+
+@dataclass
+class World:
+    """Everything an end-to-end test touches: the emulator, its client and the services."""
+
+    emulator: BotApiEmulator
+    client: EmulatorClient
+    deps: Deps
+    settings: Settings
+
+
+@pytest.fixture
+def settings(seeded_database: Path, tmp_path: Path) -> Settings:
+    database = tmp_path / "pishkhan.db"
+    shutil.copy(seeded_database, database)
+    return load_settings(database_url=f"sqlite:///{database}")
+
+
+@pytest.fixture
+async def world(settings: Settings) -> AsyncIterator[World]:
+    async with (
+        open_services(settings, with_sample=False) as deps,
+        BotApiEmulator() as emulator,
+        polling_bot(deps, token=emulator.token, base_url=emulator.base_url, rate_limit=False),
+        EmulatorClient(emulator.root_url) as client,
+    ):
+        yield World(emulator, client, deps, settings)

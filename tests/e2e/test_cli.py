@@ -1,0 +1,117 @@
+"""The `pishkhan` command as an operator uses it: shell on stdin, run, migrate, seed, import."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dialogs import texts
+
+PISHKHAN = str(Path(sys.executable).parent / "pishkhan")
+
+
+def run_cli(
+    args: list[str], stdin: str, tmp_path: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "PISHKHAN_DATABASE_URL": f"sqlite:///{tmp_path / 'shell.db'}",
+        **env,
+    }
+    environment.pop("PISHKHAN_BOT_TOKEN", None)
+    return subprocess.run(
+        [PISHKHAN, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=tmp_path,
+        env=environment,
+        check=False,
+    )
+
+
+def test_a_scripted_shell_session_shows_menu_buttons_and_answers(tmp_path: Path) -> None:
+    script = "\n".join(["سلام دنیا", "6", "/nonsense", "/loc 35.7 51.4", "/quit", "never sent"])
+    result = run_cli(["shell"], script + "\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # /start is sent for the citizen, and the menu appears as numbered choices.
+    assert "سلام شهروند!" in out
+    assert f"[1] {texts.MENU_FIND}" in out and f"[6] {texts.MENU_HELP}" in out
+    # Free text, a pressed button (6 = help), an unknown command and a shared location.
+    assert texts.NOT_UNDERSTOOD.splitlines()[0] in out
+    assert texts.HELP.splitlines()[0] in out
+    assert "«/nonsense»" in out
+    assert texts.LOCATION_OUTSIDE_FLOW.split("📍")[0].strip() in out
+    # /quit ends the session: the line after it is never sent.
+    assert "never sent" not in out
+    # The empty database was migrated and seeded on the way.
+    assert (tmp_path / "shell.db").exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_end_of_input_ends_the_shell_and_a_bad_number_is_just_text(tmp_path: Path) -> None:
+    result = run_cli(["shell", "--no-sample", "--name", "مینا"], "99\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "سلام مینا!" in result.stdout
+    assert texts.NOT_UNDERSTOOD.splitlines()[0] in result.stdout
+
+
+def test_visual_mode_shapes_persian_for_terminals_without_bidi(tmp_path: Path) -> None:
+    result = run_cli(["shell", "--no-sample", "--visual"], "", tmp_path)
+    assert result.returncode == 0, result.stderr
+    # Arabic presentation forms appear only when the letters were shaped for display.
+    assert any("\ufe70" <= ch <= "\ufeff" for ch in result.stdout)
+
+
+def test_run_without_a_token_says_how_to_get_one_and_how_to_try_the_shell(tmp_path: Path) -> None:
+    result = run_cli(["run"], "", tmp_path)
+    assert result.returncode == 2
+    assert "@BotFather" in result.stderr
+    assert "pishkhan shell" in result.stderr
+
+
+def test_an_invalid_setting_stops_the_cli_naming_the_variable(tmp_path: Path) -> None:
+    result = run_cli(["migrate"], "", tmp_path, PISHKHAN_LISTEN="nowhere")
+    assert result.returncode == 2
+    assert "PISHKHAN_LISTEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_console_script_is_installed() -> None:
+    assert shutil.which(PISHKHAN), "pip install did not create the pishkhan command"
+
+
+def test_migrate_seed_and_an_import_with_a_bad_row(tmp_path: Path) -> None:
+    migrated = run_cli(["migrate"], "", tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "database at revision" in migrated.stdout
+
+    first = run_cli(["seed"], "", tmp_path)
+    again = run_cli(["seed"], "", tmp_path)
+    assert "catalogue: 45 created, 0 updated" in first.stdout
+    assert "catalogue: 0 created, 45 updated" in again.stdout  # re-seeding never doubles
+
+    header = "code,name,network,province,county,city,address,lat,lon,hours,services"
+    good = 'X-1,دفتر آزمایشی,pishkhan,تهران,تهران,تهران,خیابان آزادی,35.70,51.40,"sat-wed 08:00-14:00",bill_payment'  # noqa: E501
+    bad = good.replace("X-1", "X-2").replace("35.70", "95.5")
+    path = tmp_path / "offices.csv"
+    path.write_text("\n".join([header, good, bad]) + "\n", encoding="utf-8")
+    failed = run_cli(["import", "offices", str(path)], "", tmp_path)
+    assert failed.returncode == 1
+    assert "line 3, field lat" in failed.stderr
+
+    path.write_text("\n".join([header, good]) + "\n", encoding="utf-8")
+    imported = run_cli(["import", "offices", str(path)], "", tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "offices: 1 created, 0 updated" in imported.stdout  # the failed file left nothing
+
+
+def test_import_of_a_missing_file_is_named(tmp_path: Path) -> None:
+    result = run_cli(["import", "catalogue", "nowhere.json"], "", tmp_path)
+    assert result.returncode == 2
+    assert "no such file: nowhere.json" in result.stderr
