@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         help="shape and reorder Persian for terminals without right-to-left support",
     )
 
+    emulator = commands.add_parser(
+        "emulator", help="serve the local Telegram Bot API emulator for `run` to poll"
+    )
+    emulator.add_argument("--listen", default="127.0.0.1:8081", help="HOST:PORT to serve on")
+    emulator.add_argument("--token", default="123456:TEST-TOKEN", help="the bot token it accepts")
+
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("seed", help="load the shipped catalogue and sample offices")
 
@@ -109,6 +115,27 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
     return 0
 
 
+async def _serve_emulator(listen: str, token: str) -> int:
+    from bot.emulator.server import BotApiEmulator
+    from bot.runtime import wait_for_stop_signal
+
+    host, _, port = listen.rpartition(":")
+    emulator = BotApiEmulator(token=token)
+    await emulator.start(host or "127.0.0.1", int(port))
+    try:
+        print(
+            f"Bot API emulator at {emulator.base_url} (control API under "
+            f"{emulator.root_url}/_emulator/). In another terminal:\n"
+            f"  PISHKHAN_BOT_TOKEN={token} PISHKHAN_TELEGRAM_BASE_URL={emulator.base_url} "
+            "pishkhan run",
+            flush=True,
+        )
+        await wait_for_stop_signal()
+    finally:
+        await emulator.stop()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -143,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 visual=args.visual,
             )
         )
+    if args.command == "emulator":
+        return asyncio.run(_serve_emulator(args.listen, args.token))
     if args.command == "import" and not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from telegram import Bot
+
+from bot.emulator.client import EmulatorClient
+from bot.emulator.server import BotApiEmulator
 from dialogs import texts
 
 PISHKHAN = str(Path(sys.executable).parent / "pishkhan")
@@ -115,3 +121,53 @@ def test_import_of_a_missing_file_is_named(tmp_path: Path) -> None:
     result = run_cli(["import", "catalogue", "nowhere.json"], "", tmp_path)
     assert result.returncode == 2
     assert "no such file: nowhere.json" in result.stderr
+
+
+async def test_run_serves_a_bot_api_server_given_by_base_url(tmp_path: Path) -> None:
+    """`pishkhan run` with PISHKHAN_TELEGRAM_BASE_URL polls any Bot API server: here the
+    emulator, standing in for Telegram."""
+    async with BotApiEmulator() as emulator, EmulatorClient(emulator.root_url) as client:
+        environment = {
+            **os.environ,
+            "PISHKHAN_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+            "PISHKHAN_BOT_TOKEN": emulator.token,
+            "PISHKHAN_TELEGRAM_BASE_URL": emulator.base_url,
+        }
+        process = await asyncio.create_subprocess_exec(
+            PISHKHAN, "run", cwd=tmp_path, env=environment, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            citizen = client.person(3001, "فاطمه")
+            reply = None
+            for _ in range(60):  # the process migrates and seeds before it polls
+                if (await client.state())["commands"]:
+                    reply = await citizen.says("/start")
+                    break
+                await asyncio.sleep(0.25)
+            assert reply is not None, "the bot never started polling"
+            assert reply.text.startswith("سلام فاطمه!")
+            assert texts.MENU_FIND in reply.labels
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, stderr.decode()
+        log = stderr.decode()
+        assert "loaded the shipped catalogue and sample offices" in log
+        assert emulator.token not in log  # the token is part of every request URL
+
+
+async def test_the_emulator_command_serves_the_bot_api_until_stopped(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        PISHKHAN, "emulator", "--listen", "127.0.0.1:0", "--token", "42:LOCAL",
+        cwd=tmp_path, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first_line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        base_url = first_line.split(" at ", 1)[1].split()[0]
+        async with Bot("42:LOCAL", base_url=base_url) as bot:
+            assert (await bot.get_me()).is_bot
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+    assert process.returncode == 0
