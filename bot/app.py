@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -22,8 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from dialogs import menu, texts
-from dialogs.callbacks import CallbackData, MenuChoice
+from dialogs import choosing, free_text, menu, texts
+from dialogs.callbacks import CallbackData, CategoryPick, MenuChoice, ServicePick
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
 from services.conversation import ConversationStore
 
@@ -63,8 +63,9 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         """Nothing to release."""
 
 
-def _is_menu_choice(data: object) -> bool:
-    return isinstance(CallbackData.parse(data), MenuChoice)
+def _carries(kind: type[CallbackData]) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern: the button's data parses as this kind."""
+    return lambda data: isinstance(CallbackData.parse(data), kind)
 
 
 def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
@@ -74,19 +75,21 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         CommandHandler("start", menu.start, filters=private),
         CommandHandler("help", menu.help_command, filters=private),
         CommandHandler("cancel", menu.cancel, filters=private),
-        CommandHandler(
-            ["find", "docs", "book", "track", "mybookings"], menu.coming_soon, filters=private
-        ),
+        CommandHandler(["docs", "find", "book"], menu.service_command, filters=private),
+        CommandHandler("track", menu.track_command, filters=private),
+        CommandHandler("mybookings", menu.my_bookings, filters=private),
         CommandHandler(
             ["start", "help", "find", "docs", "book", "track", "mybookings"],
             menu.group_hint,
             filters=filters.ChatType.GROUPS,
         ),
-        CallbackQueryHandler(menu.menu_choice, pattern=_is_menu_choice),
+        CallbackQueryHandler(menu.menu_choice, pattern=_carries(MenuChoice)),
+        CallbackQueryHandler(choosing.service_chosen, pattern=_carries(ServicePick)),
+        CallbackQueryHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
         CallbackQueryHandler(menu.stale_button),
         MessageHandler(private & filters.COMMAND, menu.unknown_command),
         MessageHandler(private & filters.LOCATION, menu.location_outside_flow),
-        MessageHandler(private & filters.TEXT, menu.free_text),
+        MessageHandler(private & filters.TEXT, free_text.free_text),
         MessageHandler(private & ~filters.StatusUpdate.ALL, menu.unsupported_message),
     ]
 

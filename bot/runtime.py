@@ -12,6 +12,8 @@ from telegram import Update
 
 from bot.app import BotApplication, build_application, publish_commands
 from dialogs.context import Deps
+from dialogs.understanding import build_interpreter
+from services.catalogue import service_names
 from services.conversation import ConversationStore
 from services.sample_data import prepare_database
 from services.settings import Settings
@@ -32,6 +34,7 @@ async def open_services(settings: Settings, *, with_sample: bool) -> AsyncIterat
             settings=settings,
             sessions=sessions,
             conversations=ConversationStore(engine, sessions),
+            interpreter=build_interpreter(await service_names(sessions)),
         )
     finally:
         await engine.dispose()

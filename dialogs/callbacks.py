@@ -7,6 +7,7 @@ instead of failing to run.
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from typing import Any, ClassVar
 
@@ -79,3 +80,30 @@ class MenuChoice(CallbackData, prefix="m"):
 
     def is_valid(self) -> bool:
         return self.action in MENU_ACTIONS
+
+
+# What a citizen can do with a chosen service.
+SERVICE_ACTIONS = ("docs", "find", "book")
+_KEY = re.compile(r"[a-z][a-z0-9_]{1,63}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ServicePick(CallbackData, prefix="s"):
+    """A service chosen from candidates or a category, and what to do with it."""
+
+    action: str
+    key: str
+
+    def is_valid(self) -> bool:
+        return self.action in SERVICE_ACTIONS and bool(_KEY.fullmatch(self.key))
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoryPick(CallbackData, prefix="c"):
+    """A category of services opened (``key`` empty: the list of categories)."""
+
+    action: str
+    key: str
+
+    def is_valid(self) -> bool:
+        return self.action in SERVICE_ACTIONS and (not self.key or bool(_KEY.fullmatch(self.key)))

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
 
+from nlp.understand import Interpreter
 from services.conversation import Conversation, ConversationStore
 from services.settings import Settings
 
@@ -25,6 +26,7 @@ class Deps:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     conversations: ConversationStore
+    interpreter: Interpreter
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -6,29 +6,16 @@ from telegram import Message, Update
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData, MenuChoice
+from dialogs.choosing import show_categories
 from dialogs.context import BotContext
-from dialogs.formatting import fa_number, first_name_suffix
+from dialogs.formatting import first_name_suffix
+from dialogs.free_text import about_service, track, understand
 from dialogs.keyboards import main_menu
-from dialogs.replies import answer_button
-
-# A citizen's request fits in a few lines; longer text is a paste or an attack.
-MAX_TEXT_LENGTH = 1000
-
-_FEATURE_NAMES = {
-    "find": texts.MENU_FIND,
-    "docs": texts.MENU_DOCS,
-    "book": texts.MENU_BOOK,
-    "track": texts.MENU_TRACK,
-    "mybookings": texts.MENU_MY_BOOKINGS,
-}
+from dialogs.replies import answer_button, send
 
 
 async def _reply(update: Update, text: str, *, menu: bool = True) -> Message | None:
-    if update.effective_chat is None:
-        return None
-    return await update.effective_chat.send_message(
-        text, reply_markup=main_menu() if menu else None
-    )
+    return await send(update, text, main_menu() if menu else None)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -53,11 +40,27 @@ async def cancel(update: Update, context: BotContext) -> None:
     await _reply(update, texts.CANCELLED if was_busy else texts.NOTHING_TO_CANCEL)
 
 
-async def coming_soon(update: Update, context: BotContext) -> None:
-    """Says honestly that a menu feature is not available yet."""
-    command = (update.effective_message.text or "") if update.effective_message else ""
-    key = command.lstrip("/").split()[0].split("@")[0] if command else ""
-    await _reply(update, texts.COMING_SOON.format(feature=_FEATURE_NAMES.get(key, key)))
+async def service_command(update: Update, context: BotContext) -> None:
+    """/docs, /find, /book: with words after it, understood; without, by category."""
+    message = update.effective_message
+    command = (message.text or "").split()[0].lstrip("/").split("@")[0] if message else ""
+    action = "docs" if command == "docs" else command
+    words = " ".join(context.args or [])
+    if not words:
+        context.conversation.reset()
+        await show_categories(update, context, action)
+        return
+    await about_service(update, context, action, understand(context, words))
+
+
+async def track_command(update: Update, context: BotContext) -> None:
+    """/track, optionally with the code after it."""
+    await track(update, context, understand(context, " ".join(context.args or [])))
+
+
+async def my_bookings(update: Update, context: BotContext) -> None:
+    """Says honestly that the list of bookings is not available yet."""
+    await _reply(update, texts.COMING_SOON.format(feature=texts.MENU_MY_BOOKINGS))
 
 
 async def menu_choice(update: Update, context: BotContext) -> None:
@@ -72,8 +75,13 @@ async def menu_choice(update: Update, context: BotContext) -> None:
     elif choice.action == "home":
         context.conversation.reset()
         await _reply(update, texts.MENU_AGAIN)
+    elif choice.action in ("docs", "find", "book"):
+        context.conversation.reset()
+        await show_categories(update, context, choice.action)
+    elif choice.action == "track":
+        await track(update, context, understand(context, ""))
     else:
-        await _reply(update, texts.COMING_SOON.format(feature=_FEATURE_NAMES[choice.action]))
+        await my_bookings(update, context)
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -89,21 +97,6 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     text = update.effective_message.text if update.effective_message else ""
     command = (text or "").split()[0].split("@")[0] if text else "/"
     await _reply(update, texts.UNKNOWN_COMMAND.format(command=command[:40]))
-
-
-async def free_text(update: Update, context: BotContext) -> None:
-    """Text outside any flow: too long, or not understood (yet)."""
-    text = update.effective_message.text if update.effective_message else ""
-    if len(text or "") > MAX_TEXT_LENGTH:
-        await _reply(
-            update,
-            texts.MESSAGE_TOO_LONG.format(
-                length=fa_number(len(text or "")), limit=fa_number(MAX_TEXT_LENGTH)
-            ),
-            menu=False,
-        )
-        return
-    await _reply(update, texts.NOT_UNDERSTOOD)
 
 
 async def location_outside_flow(update: Update, context: BotContext) -> None:

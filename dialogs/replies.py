@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 log = logging.getLogger(__name__)
+
+
+async def send(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """A new message in the chat the update came from."""
+    if update.effective_chat is None:
+        return None
+    return await update.effective_chat.send_message(text, reply_markup=markup)
 
 
 async def answer_button(query: CallbackQuery, text: str | None = None) -> None:

@@ -41,21 +41,30 @@ def run_cli(
 
 
 def test_a_scripted_shell_session_shows_menu_buttons_and_answers(tmp_path: Path) -> None:
-    script = "\n".join(["سلام دنیا", "6", "/nonsense", "/loc 35.7 51.4", "/quit", "never sent"])
-    result = run_cli(["shell"], script + "\n", tmp_path)
+    script = [
+        "6",  # the help button of the menu /start showed
+        "مدارک لازم برای گذرنامه",
+        "3",  # the third button under the passport's documents: back to the menu
+        "/nonsense",
+        "/loc 35.7 51.4",
+        "/quit",
+        "never sent",
+    ]
+    result = run_cli(["shell"], "\n".join(script) + "\n", tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     # /start is sent for the citizen, and the menu appears as numbered choices.
     assert "سلام شهروند!" in out
     assert f"[1] {texts.MENU_FIND}" in out and f"[6] {texts.MENU_HELP}" in out
-    # Free text, a pressed button (6 = help), an unknown command and a shared location.
-    assert texts.NOT_UNDERSTOOD.splitlines()[0] in out
     assert texts.HELP.splitlines()[0] in out
+    # Free text reaches the passport's page from the shipped catalogue, with its buttons.
+    assert "📄 صدور و تمدید گذرنامه" in out and "اصل شناسنامه" in out
+    assert f"[3] {texts.DOCS_MENU}" in out
+    assert texts.MENU_AGAIN in out
     assert "«/nonsense»" in out
     assert texts.LOCATION_OUTSIDE_FLOW.split("📍")[0].strip() in out
     # /quit ends the session: the line after it is never sent.
     assert "never sent" not in out
-    # The empty database was migrated and seeded on the way.
     assert (tmp_path / "shell.db").exists()
     assert "Traceback" not in result.stderr
 

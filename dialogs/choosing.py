@@ -1,0 +1,83 @@
+"""Choosing a service: from the best guesses of free text, or by category."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardMarkup, Update
+
+from dialogs import texts
+from dialogs.callbacks import CallbackData, CategoryPick, MenuChoice, ServicePick
+from dialogs.context import BotContext
+from dialogs.documents import show_documents
+from dialogs.keyboards import button, main_menu
+from dialogs.replies import answer_button, send
+from services.catalogue import ServiceName, categories, service_details, services_in_category
+
+_FEATURES = {"find": texts.MENU_FIND, "book": texts.MENU_BOOK}
+
+
+async def ask_service(
+    update: Update, context: BotContext, action: str, candidates: Sequence[ServiceName]
+) -> None:
+    """Offers the best guesses as buttons, and a way out to the categories."""
+    rows = [[button(c.name_fa, ServicePick(action, c.key))] for c in candidates]
+    rows.append([button(texts.NONE_OF_THESE, CategoryPick(action, ""))])
+    await send(update, texts.WHICH_SERVICE, InlineKeyboardMarkup(rows))
+
+
+async def show_categories(update: Update, context: BotContext, action: str) -> None:
+    found = await categories(context.deps.sessions)
+    rows = [
+        [button(a.name_fa, CategoryPick(action, a.key)) for a in found[i : i + 2]]
+        for i in range(0, len(found), 2)
+    ]
+    rows.append([button(texts.DOCS_MENU, MenuChoice("home"))])
+    await send(update, texts.CHOOSE_CATEGORY, InlineKeyboardMarkup(rows))
+
+
+async def category_chosen(update: Update, context: BotContext) -> None:
+    """A category button: its services, or the list of categories."""
+    query = update.callback_query
+    assert query is not None
+    pick = CallbackData.parse(query.data)
+    assert isinstance(pick, CategoryPick)
+    await answer_button(query)
+    if not pick.key:
+        await show_categories(update, context, pick.action)
+        return
+    found = await services_in_category(context.deps.sessions, pick.key)
+    if not found:
+        await show_categories(update, context, pick.action)
+        return
+    rows = [[button(s.name_fa, ServicePick(pick.action, s.key))] for s in found]
+    rows.append([button(texts.BACK_TO_CATEGORIES, CategoryPick(pick.action, ""))])
+    known = await categories(context.deps.sessions)
+    name = next((c.name_fa for c in known if c.key == pick.key), "")
+    await send(update, texts.CHOOSE_SERVICE_IN.format(category=name), InlineKeyboardMarkup(rows))
+
+
+async def service_chosen(update: Update, context: BotContext) -> None:
+    """A service button: go on with what the citizen wanted to do with it."""
+    query = update.callback_query
+    assert query is not None
+    pick = CallbackData.parse(query.data)
+    assert isinstance(pick, ServicePick)
+    await answer_button(query)
+    await act_on_service(update, context, pick.action, pick.key)
+
+
+async def act_on_service(update: Update, context: BotContext, action: str, key: str) -> None:
+    """Documents now; finding a counter and booking as those flows arrive."""
+    if action == "docs":
+        await show_documents(update, context, key)
+        return
+    service = await service_details(context.deps.sessions, key)
+    if service is None:
+        await send(update, texts.SERVICE_GONE, main_menu())
+        return
+    await send(
+        update,
+        texts.FEATURE_FOR_SERVICE_SOON.format(feature=_FEATURES[action], service=service.name_fa),
+        InlineKeyboardMarkup([[button(texts.MENU_DOCS, ServicePick("docs", key))]]),
+    )

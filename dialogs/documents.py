@@ -1,0 +1,85 @@
+"""What to bring for a service, what it officially costs, and whether to go at all."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from dialogs import texts
+from dialogs.callbacks import MenuChoice, ServicePick
+from dialogs.context import BotContext
+from dialogs.formatting import fa_digits, fa_number
+from dialogs.keyboards import button, main_menu
+from dialogs.replies import send
+from services.catalogue import ServiceDetails, service_details
+
+
+def render_documents(service: ServiceDetails) -> str:
+    """The service's page: where, online first when possible, documents, fee, time."""
+    lines = [texts.DOCS_TITLE.format(name=service.name_fa)]
+    if service.networks_fa:
+        lines.append(texts.DOCS_NETWORKS.format(networks="، ".join(service.networks_fa)))
+    if not service.visit_required:
+        lines.append(texts.DOCS_NO_VISIT)
+    if service.online:
+        template = texts.DOCS_ONLINE if service.visit_required else texts.DOCS_ONLINE_FIRST
+        name = service.online.name_fa or service.online.url
+        lines.append(template.format(name=name, url=service.online.url))
+        if service.online.note_fa:
+            lines.append(service.online.note_fa)
+    lines.append("")
+    if service.visit_required:
+        lines.append(texts.DOCS_LIST)
+        for number, document in enumerate(service.documents, start=1):
+            template = texts.DOCS_ITEM_NOTE if document.note_fa else texts.DOCS_ITEM
+            lines.append(
+                template.format(
+                    number=fa_digits(number), name=document.name_fa, note=document.note_fa
+                )
+            )
+        if not service.documents:
+            lines.append(texts.DOCS_NONE)
+        lines.append("")
+    if service.fee is None:
+        lines.append(texts.DOCS_FEE_UNKNOWN)
+    elif service.fee.amount_rial == 0:
+        lines.append(texts.DOCS_FEE_FREE.format(year=fa_digits(service.fee.year)))
+    else:
+        lines.append(
+            texts.DOCS_FEE.format(
+                year=fa_digits(service.fee.year),
+                rial=fa_number(service.fee.amount_rial),
+                toman=fa_number(service.fee.amount_rial // 10),
+            )
+        )
+        if service.fee.note_fa:
+            lines.append(service.fee.note_fa)
+    if service.typical_duration_fa:
+        lines.append(texts.DOCS_DURATION.format(duration=service.typical_duration_fa))
+    if service.essential:
+        lines.append(texts.DOCS_ESSENTIAL)
+    if service.notes_fa:
+        lines += ["", service.notes_fa]
+    return "\n".join(lines)
+
+
+def documents_keyboard(service: ServiceDetails) -> InlineKeyboardMarkup:
+    rows = []
+    if service.visit_required:
+        rows.append(
+            [
+                button(texts.DOCS_FIND, ServicePick("find", service.key)),
+                button(texts.DOCS_BOOK, ServicePick("book", service.key)),
+            ]
+        )
+    rows.append([button(texts.DOCS_MENU, MenuChoice("home"))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def show_documents(update: Update, context: BotContext, key: str) -> None:
+    """Sends the service's page with buttons to find a counter or book."""
+    service = await service_details(context.deps.sessions, key)
+    if service is None:
+        await send(update, texts.SERVICE_GONE, main_menu())
+        return
+    context.conversation.reset()
+    await send(update, render_documents(service), documents_keyboard(service))

@@ -1,0 +1,24 @@
+"""The one Interpreter of the process, built from the catalogue and the divisions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from nlp.understand import Interpreter, PlaceName, ServiceTerms
+from services.catalogue import ServiceName
+from services.places import divisions
+
+
+@lru_cache(maxsize=4)
+def _interpreter(names: tuple[ServiceName, ...]) -> Interpreter:
+    return Interpreter(
+        [ServiceTerms(n.key, n.name_fa, n.aliases) for n in names],
+        [PlaceName(d.kind, d.name, d.province, d.county) for d in divisions()],
+    )
+
+
+def build_interpreter(names: Sequence[ServiceName]) -> Interpreter:
+    """Builds (about two seconds: hazm and every alias) or reuses the interpreter for
+    these service names; an imported catalogue takes effect at the next start."""
+    return _interpreter(tuple(names))
