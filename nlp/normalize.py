@@ -60,11 +60,31 @@ _build_lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def shared_normalizer() -> Normalizer:
-    """The one hazm Normalizer of the process (building one costs about a second)."""
+    """The one hazm Normalizer of the process (importing hazm and building one costs about
+    two seconds), configured to leave digits as typed."""
     with _build_lock:
         from hazm import Normalizer  # heavy import: only when first needed
+        from hazm.utils import maketrans
 
-        return Normalizer(persian_numbers=False)
+        class TableOnceNormalizer(Normalizer):  # type: ignore[misc]
+            """hazm 0.10's steps in hazm's order, for the options used here, with the
+            character table built once: hazm rebuilds it on every call (a tenth of a
+            millisecond per message). A test checks the output equals hazm's own."""
+
+            def __init__(self) -> None:
+                super().__init__(persian_numbers=False)
+                self._table = maketrans(self.translation_src, self.translation_dst)
+
+            def normalize(self, text: str) -> str:
+                text = self.persian_style(text.translate(self._table))
+                text = self.remove_diacritics(text)
+                text = self.correct_spacing(text)
+                text = self.unicodes_replacement(text)
+                text = self.remove_specials_chars(text)
+                text = self.decrease_repeated_chars(text)
+                return str(self.seperate_mi(text))
+
+        return TableOnceNormalizer()
 
 
 def clean(text: str) -> str:

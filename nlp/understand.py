@@ -221,17 +221,24 @@ class Interpreter:
             if _LATIN_WORD.match(word) and len(latin_skeleton(word)) >= 4:
                 self._skeletons[latin_skeleton(word)].append(word)
 
-        self._cues = [
-            (intent, tuple(matching_key(cue.lstrip("~")).split()), cue.startswith("~"))
-            for intent, cues in CUES.items()
-            for cue in cues
-        ]
+        self._cues_starting: dict[str, list[tuple[Intent, tuple[str, ...], bool]]] = (
+            defaultdict(list)
+        )
+        for intent, cues in CUES.items():
+            for cue in cues:
+                words = tuple(matching_key(cue.lstrip("~")).split())
+                self._cues_starting[words[0]].append((intent, words, cue.startswith("~")))
+        self._cue_vocabulary = frozenset(
+            w for cues in self._cues_starting.values() for _, cue, _ in cues for w in cue
+        )
+        self._cue_long_words = sorted(w for w in self._cue_vocabulary if len(w) >= 5)
+        self._cue_four_letter_words = sorted(w for w in self._cue_vocabulary if len(w) == 4)
         self._places: dict[str, list[PlaceName]] = defaultdict(list)
         for place in places:
             self._places[matching_key(place.name)].append(place)
         # Per-process caches: the same words come again and again.
         self._similar = lru_cache(maxsize=50_000)(self._similar_uncached)
-        self._cue_hit = lru_cache(maxsize=50_000)(self._cue_hit_uncached)
+        self._cue_words = lru_cache(maxsize=50_000)(self._cue_words_uncached)
 
     # --- words -------------------------------------------------------------------------
 
@@ -328,14 +335,21 @@ class Interpreter:
 
     # --- intents -----------------------------------------------------------------------
 
-    def _cue_hit_uncached(self, word: str, cue_word: str) -> bool:
-        if word == cue_word or _DOUBLED.sub(r"\1", word) == cue_word:
-            return True
-        if min(len(cue_word), len(word)) >= 5 and abs(len(word) - len(cue_word)) <= 1:
-            return fuzz.ratio(word, cue_word) >= 85
-        if len(cue_word) == 4 and len(word) == 4:
-            return fuzz.ratio(word, cue_word) >= 75
-        return False
+    def _cue_words_uncached(self, word: str) -> frozenset[str]:
+        """The cue words this message word is: itself, with a doubled letter undone, or
+        with one slip of the finger in a word of five letters or more."""
+        found = {w for w in (word, _DOUBLED.sub(r"\1", word)) if w in self._cue_vocabulary}
+        if len(word) >= 5:
+            for candidate, _, _ in process.extract(
+                word, self._cue_long_words, scorer=fuzz.ratio, score_cutoff=85, limit=4
+            ):
+                if abs(len(candidate) - len(word)) <= 1:
+                    found.add(candidate)
+        elif len(word) == 4:
+            found.update(
+                c for c in self._cue_four_letter_words if fuzz.ratio(word, c) >= 75
+            )
+        return frozenset(found)
 
     def intents_named(
         self, words: Sequence[str], service: str | None = None
@@ -344,20 +358,21 @@ class Interpreter:
         words the service itself is called by (ابطال in «ابطال شناسنامه متوفی») does not
         count."""
         own = self._words_of.get(service, set()) if service else set()
+        hits = [self._cue_words(word) for word in words]
         strong: set[Intent] = set()
         weak: set[Intent] = set()
-        for intent, cue, is_weak in self._cues:
-            if intent in strong or (is_weak and intent in weak):
-                continue
-            span = len(cue)
-            for start in range(len(words) - span + 1):
-                window = words[start : start + span]
-                content = [w for w in window if w not in STOP_WORDS]
-                if own and content and all(w in own for w in content):
-                    continue
-                if all(self._cue_hit(w, c) for w, c in zip(window, cue, strict=True)):
+        for start, first_hits in enumerate(hits):
+            for first in first_hits:
+                for intent, cue, is_weak in self._cues_starting.get(first, ()):
+                    end = start + len(cue)
+                    if end > len(words) or not all(
+                        cue[j] in hits[start + j] for j in range(1, len(cue))
+                    ):
+                        continue
+                    content = [w for w in words[start:end] if w not in STOP_WORDS]
+                    if own and content and all(w in own for w in content):
+                        continue
                     (weak if is_weak else strong).add(intent)
-                    break
         return (
             [i for i in PRECEDENCE if i in strong],
             [i for i in PRECEDENCE if i in weak and i not in strong],
