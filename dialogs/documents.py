@@ -63,16 +63,12 @@ def render_documents(service: ServiceDetails) -> str:
 
 
 def documents_keyboard(service: ServiceDetails) -> InlineKeyboardMarkup:
-    rows = []
+    """Find a counter always (online services are still taken at counters, for those who
+    cannot do them online); book only where a visit is needed."""
+    actions = [button(texts.DOCS_FIND, ServicePick("find", service.key))]
     if service.visit_required:
-        rows.append(
-            [
-                button(texts.DOCS_FIND, ServicePick("find", service.key)),
-                button(texts.DOCS_BOOK, ServicePick("book", service.key)),
-            ]
-        )
-    rows.append([button(texts.DOCS_MENU, MenuChoice("home"))])
-    return InlineKeyboardMarkup(rows)
+        actions.append(button(texts.DOCS_BOOK, ServicePick("book", service.key)))
+    return InlineKeyboardMarkup([actions, [button(texts.DOCS_MENU, MenuChoice("home"))]])
 
 
 async def show_documents(update: Update, context: BotContext, key: str) -> None:

@@ -1,10 +1,10 @@
 """Tracking codes: short, unambiguous to read aloud or type, with a check character.
 
 Eight symbols from an alphabet without look-alikes (no 0/O, 1/I/L, U), the last one a
-Luhn mod-N check over the first seven, so any single mistyped symbol is caught, and any
-swap of two neighbours but 2↔Z (the first and last symbols: Luhn's one blind spot). A code always mixes letters and digits, so an English word or a phone
-number is never taken for one. Shown as ``ABCD-EFGH``; typed in any case, with or without the dash,
-with Persian digits.
+Luhn mod-N check over the first seven: any single mistyped symbol is caught, and any swap of
+two neighbours but 2↔Z (the first and last symbols, Luhn's one blind spot). A code always
+mixes letters and digits, so an English word or a phone number is never taken for one.
+Shown as ``ABCD-EFGH``; typed in any case, with or without the dash, with Persian digits.
 """
 
 from __future__ import annotations

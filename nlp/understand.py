@@ -221,8 +221,8 @@ class Interpreter:
             if _LATIN_WORD.match(word) and len(latin_skeleton(word)) >= 4:
                 self._skeletons[latin_skeleton(word)].append(word)
 
-        self._cues_starting: dict[str, list[tuple[Intent, tuple[str, ...], bool]]] = (
-            defaultdict(list)
+        self._cues_starting: dict[str, list[tuple[Intent, tuple[str, ...], bool]]] = defaultdict(
+            list
         )
         for intent, cues in CUES.items():
             for cue in cues:
@@ -346,9 +346,7 @@ class Interpreter:
                 if abs(len(candidate) - len(word)) <= 1:
                     found.add(candidate)
         elif len(word) == 4:
-            found.update(
-                c for c in self._cue_four_letter_words if fuzz.ratio(word, c) >= 75
-            )
+            found.update(c for c in self._cue_four_letter_words if fuzz.ratio(word, c) >= 75)
         return frozenset(found)
 
     def intents_named(
