@@ -22,8 +22,15 @@ from telegram.ext import (
     filters,
 )
 
-from dialogs import choosing, free_text, menu, texts
-from dialogs.callbacks import CallbackData, CategoryPick, MenuChoice, ServicePick
+from dialogs import choosing, find, free_text, menu, routing, texts
+from dialogs.callbacks import (
+    CallbackData,
+    CategoryPick,
+    FindMore,
+    MenuChoice,
+    OfficeAction,
+    ServicePick,
+)
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
 from services.conversation import ConversationStore
 
@@ -84,11 +91,13 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
             filters=filters.ChatType.GROUPS,
         ),
         CallbackQueryHandler(menu.menu_choice, pattern=_carries(MenuChoice)),
-        CallbackQueryHandler(choosing.service_chosen, pattern=_carries(ServicePick)),
+        CallbackQueryHandler(routing.service_chosen, pattern=_carries(ServicePick)),
+        CallbackQueryHandler(find.office_chosen, pattern=_carries(OfficeAction)),
+        CallbackQueryHandler(find.more_chosen, pattern=_carries(FindMore)),
         CallbackQueryHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
         CallbackQueryHandler(menu.stale_button),
         MessageHandler(private & filters.COMMAND, menu.unknown_command),
-        MessageHandler(private & filters.LOCATION, menu.location_outside_flow),
+        MessageHandler(private & filters.LOCATION, find.location_shared),
         MessageHandler(private & filters.TEXT, free_text.free_text),
         MessageHandler(private & ~filters.StatusUpdate.ALL, menu.unsupported_message),
     ]

@@ -14,7 +14,9 @@ from bot.app import BotApplication, build_application, publish_commands
 from dialogs.context import Deps
 from dialogs.understanding import build_interpreter
 from services.catalogue import service_names
+from services.clock import tehran_now
 from services.conversation import ConversationStore
+from services.locator import OfficeDirectory
 from services.sample_data import prepare_database
 from services.settings import Settings
 from services.storage.db import create_engine, session_factory
@@ -35,6 +37,7 @@ async def open_services(settings: Settings, *, with_sample: bool) -> AsyncIterat
             sessions=sessions,
             conversations=ConversationStore(engine, sessions),
             interpreter=build_interpreter(await service_names(sessions)),
+            directory=await OfficeDirectory(sessions).fresh(tehran_now()),
         )
     finally:
         await engine.dispose()

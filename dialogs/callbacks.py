@@ -107,3 +107,41 @@ class CategoryPick(CallbackData, prefix="c"):
 
     def is_valid(self) -> bool:
         return self.action in SERVICE_ACTIONS and (not self.key or bool(_KEY.fullmatch(self.key)))
+
+
+OFFICE_ACTIONS = ("map", "docs", "book")
+
+
+@dataclasses.dataclass(frozen=True)
+class OfficeAction(CallbackData, prefix="o"):
+    """A button under an office in the results: show it on a map, its documents, book."""
+
+    action: str
+    office_id: int
+    service: str
+
+    def is_valid(self) -> bool:
+        return (
+            self.action in OFFICE_ACTIONS
+            and self.office_id > 0
+            and bool(_KEY.fullmatch(self.service))
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class FindMore(CallbackData, prefix="fm"):
+    """The next page of offices further out, from the same point (in 1/10,000 degrees, so
+    the button still works tomorrow, whatever the chat has done since)."""
+
+    service: str
+    page: int
+    lat_e4: int
+    lon_e4: int
+
+    def is_valid(self) -> bool:
+        return (
+            bool(_KEY.fullmatch(self.service))
+            and 1 <= self.page <= 20
+            and -900_000 <= self.lat_e4 <= 900_000
+            and -1_800_000 <= self.lon_e4 <= 1_800_000
+        )

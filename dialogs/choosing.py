@@ -9,12 +9,9 @@ from telegram import InlineKeyboardMarkup, Update
 from dialogs import texts
 from dialogs.callbacks import CallbackData, CategoryPick, MenuChoice, ServicePick
 from dialogs.context import BotContext
-from dialogs.documents import show_documents
-from dialogs.keyboards import button, main_menu
+from dialogs.keyboards import button
 from dialogs.replies import answer_button, send
-from services.catalogue import ServiceName, categories, service_details, services_in_category
-
-_FEATURES = {"find": texts.MENU_FIND, "book": texts.MENU_BOOK}
+from services.catalogue import ServiceName, categories, services_in_category
 
 
 async def ask_service(
@@ -55,29 +52,3 @@ async def category_chosen(update: Update, context: BotContext) -> None:
     known = await categories(context.deps.sessions)
     name = next((c.name_fa for c in known if c.key == pick.key), "")
     await send(update, texts.CHOOSE_SERVICE_IN.format(category=name), InlineKeyboardMarkup(rows))
-
-
-async def service_chosen(update: Update, context: BotContext) -> None:
-    """A service button: go on with what the citizen wanted to do with it."""
-    query = update.callback_query
-    assert query is not None
-    pick = CallbackData.parse(query.data)
-    assert isinstance(pick, ServicePick)
-    await answer_button(query)
-    await act_on_service(update, context, pick.action, pick.key)
-
-
-async def act_on_service(update: Update, context: BotContext, action: str, key: str) -> None:
-    """Documents now; finding a counter and booking as those flows arrive."""
-    if action == "docs":
-        await show_documents(update, context, key)
-        return
-    service = await service_details(context.deps.sessions, key)
-    if service is None:
-        await send(update, texts.SERVICE_GONE, main_menu())
-        return
-    await send(
-        update,
-        texts.FEATURE_FOR_SERVICE_SOON.format(feature=_FEATURES[action], service=service.name_fa),
-        InlineKeyboardMarkup([[button(texts.MENU_DOCS, ServicePick("docs", key))]]),
-    )

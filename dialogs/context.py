@@ -11,6 +11,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 from nlp.understand import Interpreter
 from services.conversation import Conversation, ConversationStore
+from services.locator import OfficeDirectory
 from services.settings import Settings
 
 # Set by the update processor for the duration of one update of one chat.
@@ -27,6 +28,7 @@ class Deps:
     sessions: async_sessionmaker[AsyncSession]
     conversations: ConversationStore
     interpreter: Interpreter
+    directory: OfficeDirectory
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import jdatetime
+
 _TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
@@ -19,3 +23,48 @@ def first_name_suffix(name: str | None) -> str:
     """`` نام`` for a greeting, or nothing when Telegram gave no usable name."""
     name = (name or "").strip()
     return f" {name}" if name and len(name) <= 64 else ""
+
+
+WEEKDAY_NAMES = ("شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه")
+MONTH_NAMES = (
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
+)
+
+
+def fa_time(moment: dt.datetime | dt.time) -> str:
+    """``۸:۳۰`` (local wall-clock time as given)."""
+    return fa_digits(f"{moment.hour}:{moment.minute:02d}")
+
+
+def fa_date(day: dt.date) -> str:
+    """``شنبه ۸ آذر ۱۴۰۵``: the Jalali date with its weekday."""
+    jalali = jdatetime.date.fromgregorian(date=day)
+    weekday, month = WEEKDAY_NAMES[jalali.weekday()], MONTH_NAMES[jalali.month - 1]
+    return f"{weekday} {fa_digits(jalali.day)} {month} {fa_digits(jalali.year)}"
+
+
+def fa_day(day: dt.date, today: dt.date) -> str:
+    """``امروز``, ``فردا``, or the weekday and Jalali date (without the year)."""
+    if day == today:
+        return "امروز"
+    if day == today + dt.timedelta(days=1):
+        return "فردا"
+    return fa_date(day).rsplit(" ", 1)[0]
+
+
+def fa_km(kilometres: float) -> str:
+    """``۲٫۳`` under 10 km, ``۱۲`` above (the Persian decimal separator)."""
+    if kilometres < 10:
+        return fa_digits(f"{kilometres:.1f}").replace(".", "٫")
+    return fa_number(round(kilometres))

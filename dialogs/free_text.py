@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from telegram import Update
 
-from dialogs import texts
-from dialogs.choosing import act_on_service, ask_service, show_categories
+from dialogs import find, texts
+from dialogs.choosing import ask_service, show_categories
 from dialogs.context import BotContext
 from dialogs.formatting import fa_number, first_name_suffix
 from dialogs.keyboards import main_menu
 from dialogs.replies import send
+from dialogs.routing import act_on_service
 from nlp.intents import Intent
 from nlp.tracking import format_tracking_code
 from nlp.understand import Understanding
@@ -37,6 +38,10 @@ async def free_text(update: Update, context: BotContext) -> None:
                 length=fa_number(len(text)), limit=fa_number(MAX_TEXT_LENGTH)
             ),
         )
+        return
+    if context.conversation.at(find.FLOW, "where") and await find.place_typed(
+        update, context, text
+    ):
         return
     meaning = understand(context, text)
     if context.conversation.at("track", "code") and meaning.intent is Intent.UNKNOWN:

@@ -99,11 +99,6 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     await _reply(update, texts.UNKNOWN_COMMAND.format(command=command[:40]))
 
 
-async def location_outside_flow(update: Update, context: BotContext) -> None:
-    """A shared location with no flow waiting for it."""
-    await _reply(update, texts.LOCATION_OUTSIDE_FLOW)
-
-
 async def unsupported_message(update: Update, context: BotContext) -> None:
     """Photos, stickers, voice and the like."""
     await _reply(update, texts.UNSUPPORTED_MESSAGE)

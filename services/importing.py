@@ -190,6 +190,12 @@ def _office_from_csv(row: Mapping[str, str]) -> dict[str, Any]:
         raw[field] = row.get(field, "").translate(_DIGITS)
     raw["district"] = _optional(row.get("district", ""))
     raw["services"] = _split(row.get("services", ""))
+    raw["service_notes"] = {
+        key.strip(): note.strip()
+        for key, _, note in (
+            item.partition(":") for item in row.get("service_notes", "").split("|") if item.strip()
+        )
+    }
     raw["active"] = _bool(row.get("active", ""), True)
     raw["hours"] = parse_hours(raw["hours"])
     for field in ("desks", "lat", "lon"):
@@ -459,7 +465,7 @@ async def _write_offices(
         result = await session.execute(insert(Office).returning(Office.code, Office.id), new_rows)
         ids.update({code: id_ for code, id_ in result})
     offered = [
-        {"office_id": ids[o.code], "service_key": key, "note_fa": ""}
+        {"office_id": ids[o.code], "service_key": key, "note_fa": o.service_notes.get(key, "")}
         for _, o in offices
         for key in o.services
     ]

@@ -65,3 +65,34 @@ def tehran_districts() -> tuple[TehranDistrict, ...]:
     return tuple(
         TehranDistrict(d["number"], d["lat"], d["lon"]) for d in _document()["tehran_districts"]
     )
+
+
+def locate(
+    province: str | None = None,
+    county: str | None = None,
+    city: str | None = None,
+    district: int | None = None,
+) -> tuple[float, float] | None:
+    """A point to search from for a named place: a Tehran district's centre, a city's point,
+    or for a county or province the city of the same name (its seat), else the middle of
+    its cities."""
+    if district is not None and (city in (None, "تهران")):
+        for known in tehran_districts():
+            if known.number == district:
+                return known.lat, known.lon
+    cities = [d for d in divisions() if d.kind == "city"]
+    if province:
+        cities = [d for d in cities if d.province == province]
+    if county:
+        cities = [d for d in cities if d.county == county]
+    name = city or county or province
+    if city:
+        cities = [d for d in cities if d.name == city]
+    points = {d.name: (d.lat, d.lon) for d in cities if d.lat is not None and d.lon is not None}
+    if name in points:
+        return points[name]
+    if not points:
+        return None
+    lats = sorted(lat for lat, _ in points.values())
+    lons = sorted(lon for _, lon in points.values())
+    return lats[len(lats) // 2], lons[len(lons) // 2]

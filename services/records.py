@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 WEEKDAYS = ("sat", "sun", "mon", "tue", "wed", "thu", "fri")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -92,6 +99,18 @@ class OfficeRecord(_Record):
     desks: int = Field(default=1, ge=1, le=50)
     active: bool = True
     notes_fa: str = ""
+    # The office's own word on a service it offers, e.g. «فقط صبح‌ها» or «با نوبت قبلی».
+    service_notes: dict[Key, str] = {}
+
+    @field_validator("service_notes")
+    @classmethod
+    def _notes_for_offered_services(
+        cls, notes: dict[str, str], info: ValidationInfo
+    ) -> dict[str, str]:
+        stray = sorted(set(notes) - set(info.data.get("services", notes)))
+        if stray:
+            raise ValueError(f"notes for services the office does not offer: {stray}")
+        return notes
 
     @field_validator("hours")
     @classmethod

@@ -58,9 +58,7 @@ async def test_nearest_counter_without_a_service_asks_which_one_by_category(worl
     reply = await narges.presses("هویت و ثبت احوال")
     assert "تعویض شناسنامه" in reply.labels
     reply = await narges.presses("تعویض شناسنامه")
-    assert reply.text == texts.FEATURE_FOR_SERVICE_SOON.format(
-        feature=texts.MENU_FIND, service="تعویض شناسنامه"
-    )
+    assert reply.text == texts.FIND_WHERE.format(service="تعویض شناسنامه")
 
 
 async def test_a_doubtful_request_is_asked_about_with_the_best_three(world: World) -> None:

@@ -163,3 +163,23 @@ async def test_catalogue_csv_with_an_unknown_network_changes_nothing(
         assert await session.get(Service, "fuel_card") is None
         passport = await session.get(Service, "passport_issue")
         assert passport is not None and passport.name_fa == "صدور و تمدید گذرنامه"
+
+
+async def test_an_office_may_add_its_own_note_to_a_service_it_offers(
+    catalogued: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    header = HEADER + ",service_notes"
+    row = GOOD_ROWS[1] + ',"bill_payment: فقط صبح‌ها، با کارت بانکی"'
+    path = tmp_path / "offices.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    await import_offices(catalogued, path)
+    async with catalogued() as session:
+        notes = dict(
+            (await session.execute(select(OfficeService.service_key, OfficeService.note_fa))).all()
+        )
+    assert notes == {"birth_certificate_duplicate": "", "bill_payment": "فقط صبح‌ها، با کارت بانکی"}
+
+    stray = row.replace("bill_payment: فقط", "passport_issue: فقط")
+    path.write_text(f"{header}\n{stray}\n", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="line 2, field service_notes"):
+        await import_offices(catalogued, path)
