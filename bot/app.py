@@ -22,14 +22,30 @@ from telegram.ext import (
     filters,
 )
 
-from dialogs import choosing, find, free_text, menu, routing, texts
+from dialogs import (
+    booking,
+    choosing,
+    find,
+    free_text,
+    menu,
+    my_bookings,
+    routing,
+    texts,
+    tracking,
+)
 from dialogs.callbacks import (
+    BookConfirm,
+    BookDay,
+    BookNav,
+    BookTime,
     CallbackData,
     CategoryPick,
     FindMore,
     MenuChoice,
+    MyBooking,
     OfficeAction,
     ServicePick,
+    TrackCode,
 )
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
 from services.conversation import ConversationStore
@@ -75,6 +91,12 @@ def _carries(kind: type[CallbackData]) -> Callable[[object], bool]:
     return lambda data: isinstance(CallbackData.parse(data), kind)
 
 
+def _new_booking_time(data: object) -> bool:
+    """A time button of a new booking (a moved booking's carries its id)."""
+    parsed = CallbackData.parse(data)
+    return isinstance(parsed, BookTime) and parsed.booking_id == 0
+
+
 def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
     """Every handler of the citizen's private chat, in the order they are tried."""
     private = filters.ChatType.PRIVATE
@@ -94,10 +116,18 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         CallbackQueryHandler(routing.service_chosen, pattern=_carries(ServicePick)),
         CallbackQueryHandler(find.office_chosen, pattern=_carries(OfficeAction)),
         CallbackQueryHandler(find.more_chosen, pattern=_carries(FindMore)),
+        CallbackQueryHandler(booking.day_chosen, pattern=_carries(BookDay)),
+        CallbackQueryHandler(booking.time_chosen, pattern=_new_booking_time),
+        CallbackQueryHandler(my_bookings.time_chosen, pattern=_carries(BookTime)),
+        CallbackQueryHandler(booking.nav_chosen, pattern=_carries(BookNav)),
+        CallbackQueryHandler(booking.confirmed, pattern=_carries(BookConfirm)),
+        CallbackQueryHandler(my_bookings.chosen, pattern=_carries(MyBooking)),
+        CallbackQueryHandler(tracking.code_chosen, pattern=_carries(TrackCode)),
         CallbackQueryHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
         CallbackQueryHandler(menu.stale_button),
         MessageHandler(private & filters.COMMAND, menu.unknown_command),
         MessageHandler(private & filters.LOCATION, find.location_shared),
+        MessageHandler(private & filters.CONTACT, booking.contact_shared),
         MessageHandler(private & filters.TEXT, free_text.free_text),
         MessageHandler(private & ~filters.StatusUpdate.ALL, menu.unsupported_message),
     ]

@@ -156,7 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         from bot.runtime import run_polling
 
-        asyncio.run(run_polling(settings, with_sample=not args.no_sample))
+        try:
+            asyncio.run(run_polling(settings, with_sample=not args.no_sample))
+        except SettingsError as exc:
+            print(exc, file=sys.stderr)
+            return 2
         return 0
     if args.command == "shell":
         from bot.shell import run_shell

@@ -7,21 +7,49 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from telegram import Update
+from telegram.ext import CallbackContext
 
 from bot.app import BotApplication, build_application, publish_commands
-from dialogs.context import Deps
+from bot.delivery import deliver_to_citizens
+from dialogs.context import DEPS_KEY, Deps
 from dialogs.understanding import build_interpreter
+from nlp.tracking import new_tracking_code
 from services.catalogue import service_names
 from services.clock import tehran_now
 from services.conversation import ConversationStore
 from services.locator import OfficeDirectory
+from services.privacy import Vault, new_secret_key
 from services.sample_data import prepare_database
-from services.settings import Settings
+from services.scheduling import BookingRules
+from services.settings import Settings, SettingsError
 from services.storage.db import create_engine, session_factory
 
 log = logging.getLogger(__name__)
+
+
+def secret_key(settings: Settings) -> str:
+    """PISHKHAN_SECRET_KEY, or for a SQLite file without one (trying the bot out), a key
+    kept beside the database file, readable by its owner only."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    path = settings.sqlite_path
+    if path is None:
+        raise SettingsError(
+            "PISHKHAN_SECRET_KEY: must be set to encrypt national codes and mobiles "
+            "(any long random string; keep it safe, losing it loses access to them)"
+        )
+    key_file = path.with_name(path.name + ".key")
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(new_secret_key(), encoding="utf-8")
+        log.warning(
+            "PISHKHAN_SECRET_KEY is not set: generated a key in %s; set the variable in production",
+            key_file,
+        )
+    return key_file.read_text(encoding="utf-8").strip()
 
 
 @asynccontextmanager
@@ -38,16 +66,30 @@ async def open_services(settings: Settings, *, with_sample: bool) -> AsyncIterat
             conversations=ConversationStore(engine, sessions),
             interpreter=build_interpreter(await service_names(sessions)),
             directory=await OfficeDirectory(sessions).fresh(tehran_now()),
+            vault=Vault(secret_key(settings)),
+            rules=BookingRules.from_settings(settings),
+            new_code=new_tracking_code,
         )
     finally:
         await engine.dispose()
 
 
+async def _deliver(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    deps = context.application.bot_data[DEPS_KEY]
+    await deliver_to_citizens(deps, context.bot)
+
+
 @asynccontextmanager
 async def polling_bot(
-    deps: Deps, *, token: str, base_url: str, **build: bool
+    deps: Deps,
+    *,
+    token: str,
+    base_url: str,
+    delivery_interval: float = 5.0,
+    **build: bool,
 ) -> AsyncIterator[BotApplication]:
-    """A started Application fetching updates by long polling; stopped on exit."""
+    """A started Application fetching updates by long polling, with the job that delivers
+    reminders and news to citizens; stopped on exit."""
     application = build_application(deps, token=token, base_url=base_url, **build)
     async with application:
         assert application.updater is not None
@@ -57,6 +99,8 @@ async def polling_bot(
             poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
         )
         await application.start()
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(_deliver, interval=delivery_interval, first=0.5)
         try:
             yield application
         finally:

@@ -145,3 +145,90 @@ class FindMore(CallbackData, prefix="fm"):
             and -900_000 <= self.lat_e4 <= 900_000
             and -1_800_000 <= self.lon_e4 <= 1_800_000
         )
+
+
+_DAY = re.compile(r"\d{8}")  # yyyymmdd (Gregorian)
+_MOMENT = re.compile(r"\d{12}")  # yyyymmddHHMM (Asia/Tehran wall clock)
+
+
+@dataclasses.dataclass(frozen=True)
+class BookDay(CallbackData, prefix="bd"):
+    """A day chosen for a booking (``booking_id`` > 0: moving that booking)."""
+
+    office_id: int
+    service: str
+    day: str
+    booking_id: int
+
+    def is_valid(self) -> bool:
+        return (
+            self.office_id > 0
+            and bool(_KEY.fullmatch(self.service))
+            and bool(_DAY.fullmatch(self.day))
+            and self.booking_id >= 0
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class BookTime(CallbackData, prefix="bt"):
+    """A time chosen for a booking (``booking_id`` > 0: moving that booking)."""
+
+    office_id: int
+    service: str
+    moment: str
+    booking_id: int
+
+    def is_valid(self) -> bool:
+        return (
+            self.office_id > 0
+            and bool(_KEY.fullmatch(self.service))
+            and bool(_MOMENT.fullmatch(self.moment))
+            and self.booking_id >= 0
+        )
+
+
+BOOK_STEPS = ("days", "cancel")
+
+
+@dataclasses.dataclass(frozen=True)
+class BookNav(CallbackData, prefix="bn"):
+    """Back to the days of the booking in progress, or give it up."""
+
+    step: str
+
+    def is_valid(self) -> bool:
+        return self.step in BOOK_STEPS
+
+
+@dataclasses.dataclass(frozen=True)
+class BookConfirm(CallbackData, prefix="bc"):
+    """The confirm button of one summary: its nonce makes a second press harmless."""
+
+    nonce: str
+
+    def is_valid(self) -> bool:
+        return bool(re.fullmatch(r"[0-9a-f]{16}", self.nonce))
+
+
+MY_ACTIONS = ("cancel", "cancel_yes", "cancel_no", "reschedule", "on_way")
+
+
+@dataclasses.dataclass(frozen=True)
+class MyBooking(CallbackData, prefix="mb"):
+    """A button on one of the citizen's bookings (a list entry or a reminder)."""
+
+    action: str
+    booking_id: int
+
+    def is_valid(self) -> bool:
+        return self.action in MY_ACTIONS and self.booking_id > 0
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackCode(CallbackData, prefix="tc"):
+    """Show the timeline of this tracking code."""
+
+    code: str
+
+    def is_valid(self) -> bool:
+        return bool(re.fullmatch(r"[0-9A-Z]{8}", self.code))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
@@ -12,6 +13,8 @@ from telegram.ext import CallbackContext, ExtBot
 from nlp.understand import Interpreter
 from services.conversation import Conversation, ConversationStore
 from services.locator import OfficeDirectory
+from services.privacy import Vault
+from services.scheduling import BookingRules
 from services.settings import Settings
 
 # Set by the update processor for the duration of one update of one chat.
@@ -29,6 +32,9 @@ class Deps:
     conversations: ConversationStore
     interpreter: Interpreter
     directory: OfficeDirectory
+    vault: Vault
+    rules: BookingRules
+    new_code: Callable[[], str]  # a fresh tracking code (nlp.tracking)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -14,6 +14,7 @@ from telegram import (
 )
 
 from dialogs import texts
+from dialogs.booking import show_days
 from dialogs.callbacks import CallbackData, FindMore, MenuChoice, OfficeAction
 from dialogs.choosing import show_categories
 from dialogs.context import BotContext
@@ -26,6 +27,7 @@ from services.clock import TEHRAN, tehran_now
 from services.locator import Nearby
 from services.opening import ClosureWindow, OpeningState
 from services.places import locate
+from services.scheduling import FreeTime, next_free_at
 
 PAGE_SIZE = 5
 # Beyond this the nearest office is not "near": the citizen is told, and shown it anyway.
@@ -45,21 +47,21 @@ def _where_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
-async def start(update: Update, context: BotContext, service: ServiceDetails) -> None:
-    """The service is known: search from a point shared earlier, or ask where."""
+async def start(
+    update: Update, context: BotContext, service: ServiceDetails, *, booking: bool = False
+) -> None:
+    """The service is known: search from a point shared earlier, or ask where. For a
+    booking, the list shows each office's first free time."""
     data = context.conversation.data
     if context.conversation.at(FLOW, "service") and "lat" in data:
         await show_results(update, context, service, float(data["lat"]), float(data["lon"]))
         return
     context.conversation.reset()
-    context.conversation.go(FLOW, "where", service=service.key)
-    await send_where(update, service)
-
-
-async def send_where(update: Update, service: ServiceDetails) -> None:
+    context.conversation.go(FLOW, "where", service=service.key, booking=booking)
     if update.effective_chat is not None:
+        template = texts.BOOK_WHERE if booking else texts.FIND_WHERE
         await update.effective_chat.send_message(
-            texts.FIND_WHERE.format(service=service.name_fa), reply_markup=_where_keyboard()
+            template.format(service=service.name_fa), reply_markup=_where_keyboard()
         )
 
 
@@ -144,6 +146,8 @@ def render_results(
     page: int,
     now: dt.datetime,
     closures: Sequence[ClosureWindow],
+    first_free: Mapping[int, FreeTime | None],
+    window_days: int,
 ) -> str:
     lines: list[str] = []
     if page == 0:
@@ -173,6 +177,15 @@ def render_results(
             item += texts.FIND_ITEM_PHONE.format(phone=fa_digits(office.phone))
         if service.key in office.service_notes:
             item += texts.FIND_ITEM_NOTE.format(note=office.service_notes[service.key])
+        if service.visit_required and office.id in first_free:
+            free = first_free[office.id]
+            item += (
+                texts.FIND_NEXT_FREE.format(
+                    when=f"{fa_day(free.starts_at.date(), now.date())} {fa_time(free.starts_at)}"
+                )
+                if free
+                else texts.FIND_NO_FREE.format(days=fa_digits(window_days))
+            )
         lines += ["", item]
     return "\n".join(lines)
 
@@ -227,9 +240,24 @@ async def show_results(
         text = texts.FIND_NONE if page == 0 else texts.FIND_NO_MORE
         await send(update, text.format(service=service.name_fa), main_menu())
         return
+    rules = context.deps.rules
+    first_free = (
+        await next_free_at(
+            context.deps.sessions,
+            [n.office.id for n in found],
+            service.key,
+            now,
+            rules,
+            directory.closures,
+        )
+        if service.visit_required
+        else {}
+    )
     await send(
         update,
-        render_results(service, found, page, now, directory.closures),
+        render_results(
+            service, found, page, now, directory.closures, first_free, rules.window_days
+        ),
         results_keyboard(service, found, page, lat, lon, more),
     )
 
@@ -279,8 +307,4 @@ async def office_chosen(update: Update, context: BotContext) -> None:
                 text += "\n\n" + texts.OFFICE_NOTE.format(office=office.name, note=note)
         await send(update, text, main_menu())
         return
-    await send(
-        update,
-        texts.FEATURE_FOR_SERVICE_SOON.format(feature=texts.MENU_BOOK, service=service.name_fa),
-        main_menu(),
-    )
+    await show_days(update, context, office.id, service.key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from dialogs import find, texts
+from dialogs import booking, find, my_bookings, texts, tracking
 from dialogs.choosing import ask_service, show_categories
 from dialogs.context import BotContext
 from dialogs.formatting import fa_number, first_name_suffix
@@ -39,9 +39,11 @@ async def free_text(update: Update, context: BotContext) -> None:
             ),
         )
         return
-    if context.conversation.at(find.FLOW, "where") and await find.place_typed(
-        update, context, text
-    ):
+    conversation = context.conversation
+    if conversation.at(booking.FLOW, "national_code") or conversation.at(booking.FLOW, "mobile"):
+        await booking.text_step(update, context, text)
+        return
+    if conversation.at(find.FLOW, "where") and await find.place_typed(update, context, text):
         return
     meaning = understand(context, text)
     if context.conversation.at("track", "code") and meaning.intent is Intent.UNKNOWN:
@@ -67,7 +69,7 @@ async def route(update: Update, context: BotContext, meaning: Understanding) -> 
     elif intent is Intent.COMPLAINT:
         await send(update, texts.COMPLAINT_SOON, main_menu())
     elif intent in (Intent.CANCEL, Intent.MY_BOOKINGS):
-        await send(update, texts.COMING_SOON.format(feature=texts.MENU_MY_BOOKINGS), main_menu())
+        await my_bookings.show(update, context)
     else:
         await send(update, texts.NOT_UNDERSTOOD, main_menu())
 
@@ -91,7 +93,7 @@ async def track(update: Update, context: BotContext, meaning: Understanding) -> 
     codes = meaning.extracted.tracking_codes
     if codes:
         context.conversation.reset()
-        await send(update, texts.TRACKING_SOON.format(code=format_tracking_code(codes[0])))
+        await tracking.show_timeline(update, context, codes[0])
     elif meaning.mistyped_tracking_code:
         context.conversation.go("track", "code")
         code = format_tracking_code(meaning.mistyped_tracking_code)

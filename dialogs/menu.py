@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Message, ReplyKeyboardRemove, Update
 
+from dialogs import my_bookings as bookings_list
 from dialogs import texts
 from dialogs.callbacks import CallbackData, MenuChoice
 from dialogs.choosing import show_categories
@@ -37,7 +38,14 @@ async def cancel(update: Update, context: BotContext) -> None:
     conversation = context.conversation
     was_busy = conversation.flow is not None
     conversation.reset()
-    await _reply(update, texts.CANCELLED if was_busy else texts.NOTHING_TO_CANCEL)
+    if was_busy and update.effective_chat is not None:
+        # A step may have shown a reply keyboard (location, contact): take it away too.
+        await update.effective_chat.send_message(
+            texts.CANCELLED, reply_markup=ReplyKeyboardRemove()
+        )
+        await _reply(update, texts.MENU_AGAIN)
+        return
+    await _reply(update, texts.NOTHING_TO_CANCEL)
 
 
 async def service_command(update: Update, context: BotContext) -> None:
@@ -59,8 +67,8 @@ async def track_command(update: Update, context: BotContext) -> None:
 
 
 async def my_bookings(update: Update, context: BotContext) -> None:
-    """Says honestly that the list of bookings is not available yet."""
-    await _reply(update, texts.COMING_SOON.format(feature=texts.MENU_MY_BOOKINGS))
+    """/mybookings: the citizen's active bookings."""
+    await bookings_list.show(update, context)
 
 
 async def menu_choice(update: Update, context: BotContext) -> None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from dialogs import find, texts
+from dialogs.booking import refuse_unless_bookable
 from dialogs.callbacks import CallbackData, ServicePick
 from dialogs.context import BotContext
 from dialogs.documents import show_documents
-from dialogs.keyboards import button, main_menu
+from dialogs.keyboards import main_menu
 from dialogs.replies import answer_button, send
 from services.catalogue import service_details
 
 
 async def act_on_service(update: Update, context: BotContext, action: str, key: str) -> None:
-    """Documents and finding a counter now; booking as that flow arrives."""
+    """Documents; or finding a counter (to book there, for a booking)."""
     if action == "docs":
         await show_documents(update, context, key)
         return
@@ -22,14 +23,9 @@ async def act_on_service(update: Update, context: BotContext, action: str, key: 
     if service is None:
         await send(update, texts.SERVICE_GONE, main_menu())
         return
-    if action == "find":
-        await find.start(update, context, service)
+    if action == "book" and await refuse_unless_bookable(update, context, service):
         return
-    await send(
-        update,
-        texts.FEATURE_FOR_SERVICE_SOON.format(feature=texts.MENU_BOOK, service=service.name_fa),
-        InlineKeyboardMarkup([[button(texts.MENU_DOCS, ServicePick("docs", key))]]),
-    )
+    await find.start(update, context, service, booking=action == "book")
 
 
 async def service_chosen(update: Update, context: BotContext) -> None:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
+import secrets
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 # Runs of 8+ digits (national codes, mobiles, cards) in any digit script, with the
 # separators people type inside them; the +98 / 0098 prefix is taken with the run.
@@ -29,3 +37,30 @@ def mask_mobile(mobile: str) -> str:
 def scrub(text: str) -> str:
     """Mask every long digit run in free text (log lines, error messages)."""
     return _LONG_NUMBER.sub(lambda m: mask_digits(re.sub(r"[\s\-‌]", "", m.group())), text)
+
+
+class Vault:
+    """National codes and mobiles at rest: encrypted (Fernet), looked up by a keyed hash
+    (HMAC-SHA256), both keys derived from the operator's ``PISHKHAN_SECRET_KEY``."""
+
+    def __init__(self, secret: str) -> None:
+        if len(secret) < 16:
+            raise ValueError("the secret key must be at least 16 characters")
+        material = HKDF(
+            algorithm=hashes.SHA256(), length=64, salt=b"pishkhan-pii-v1", info=b"keys"
+        ).derive(secret.encode())
+        self._hash_key = material[:32]
+        self._fernet = Fernet(base64.urlsafe_b64encode(material[32:]))
+
+    def lookup_hash(self, value: str) -> str:
+        return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+    def encrypt(self, value: str) -> str:
+        return self._fernet.encrypt(value.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        return self._fernet.decrypt(token.encode()).decode()
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(32)

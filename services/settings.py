@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     # How long a chat may hold its dialog lock before another worker may take it (seconds).
     chat_lock_timeout: float = Field(default=30.0, gt=0)
 
+    # Booking rules, all told to the citizen when they apply.
+    booking_window_days: int = Field(default=14, ge=1, le=90)
+    booking_lead_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    max_active_bookings_per_user: int = Field(default=3, ge=1, le=50)
+    max_reschedules: int = Field(default=2, ge=0, le=20)
+    cancel_cutoff_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    # Unknown tracking codes a user may try in a window before being slowed down.
+    track_attempts: int = Field(default=10, ge=1)
+    track_window_minutes: int = Field(default=10, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:

@@ -221,7 +221,8 @@ class EmulatorClient:
             },
         )
         return Reply(
-            messages=tuple(BotMessage.from_json(r) for r in result["messages"]),
+            # Only the bot's own messages: a user's message it deleted is in the history.
+            messages=tuple(BotMessage.from_json(r) for r in result["messages"] if r["from_bot"]),
             answered=bool(result["done"]),
             seq=int(result["seq"]),
         )

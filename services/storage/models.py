@@ -243,7 +243,9 @@ class Closure(Base):
 
 
 class Slot(Base):
-    """A bookable time at an office; ``booked`` never exceeds ``capacity`` (desks)."""
+    """Five minutes of an office's desks (a cell of its day): a booking takes every cell its
+    service's length covers, so desks are never promised twice for the same minutes.
+    ``booked`` never exceeds ``capacity`` (desks)."""
 
     __tablename__ = "slots"
     __table_args__ = (
@@ -292,6 +294,7 @@ class Booking(Base):
             postgresql_where=text(f"status IN {HOLDING_STATUSES}"),
         ),
         Index("ix_bookings_user_status", "telegram_user_id", "status"),
+        Index("ix_bookings_office_start", "office_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -309,6 +312,9 @@ class Booking(Base):
     mobile_masked: Mapped[str] = mapped_column(String(16))
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(24), default="booked")
+    # The appointment itself (the cells it holds are [starts_at, ends_at) at the office).
+    starts_at: Mapped[dt.datetime | None] = mapped_column()
+    ends_at: Mapped[dt.datetime | None] = mapped_column()
     reschedule_count: Mapped[int] = mapped_column(SmallInteger, default=0)
     # Set from the confirm button's nonce so a double press cannot book twice.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -399,6 +405,27 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AttemptCounter(Base):
+    """Failed attempts of one kind by one user in a time window (e.g. unknown tracking
+    codes), so guessing is slowed down for everyone, across workers."""
+
+    __tablename__ = "attempt_counters"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window_started_at: Mapped[dt.datetime] = mapped_column()
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OperatorSwitch(Base):
+    """A switch an operator flips at run time (e.g. essential services only)."""
+
+    __tablename__ = "operator_switches"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class DataImport(Base):

@@ -62,7 +62,13 @@ async def world(settings: Settings) -> AsyncIterator[World]:
     async with (
         open_services(settings, with_sample=False) as deps,
         BotApiEmulator() as emulator,
-        polling_bot(deps, token=emulator.token, base_url=emulator.base_url, rate_limit=False),
+        polling_bot(
+            deps,
+            token=emulator.token,
+            base_url=emulator.base_url,
+            rate_limit=False,
+            delivery_interval=0.2,
+        ),
         EmulatorClient(emulator.root_url) as client,
     ):
         yield World(emulator, client, deps, settings)

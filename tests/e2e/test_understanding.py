@@ -45,9 +45,7 @@ async def test_a_service_done_online_says_no_visit_is_needed_first(world: World)
 
 async def test_booking_words_lead_to_booking_that_service(world: World) -> None:
     reply = await world.client.person(4004, "رضا").says("نوبت کارت ملی")
-    assert reply.text == texts.FEATURE_FOR_SERVICE_SOON.format(
-        feature=texts.MENU_BOOK, service="ثبت‌نام و تعویض کارت ملی هوشمند"
-    )
+    assert reply.text == texts.BOOK_WHERE.format(service="ثبت‌نام و تعویض کارت ملی هوشمند")
 
 
 async def test_nearest_counter_without_a_service_asks_which_one_by_category(world: World) -> None:
@@ -75,7 +73,7 @@ async def test_a_message_holding_a_tracking_code_goes_to_tracking(world: World) 
     code = new_tracking_code()
     citizen = world.client.person(4007, "زهرا")
     reply = await citizen.says(f"سلام کد رهگیریم {code.lower()} هست چی شد؟")
-    assert reply.text == texts.TRACKING_SOON.format(code=format_tracking_code(code))
+    assert reply.text == texts.TRACK_UNKNOWN.format(code=format_tracking_code(code))
     wrong = code[:7] + ("2" if code[7] != "2" else "3")
     reply = await citizen.says(f"کدم {wrong}")
     assert reply.text == texts.TRACKING_CODE_MISTYPED.format(code=format_tracking_code(wrong))
@@ -87,7 +85,7 @@ async def test_tracking_asks_for_the_code_and_waits_for_it(world: World) -> None
     assert (await citizen.says("asdf qwer")).text == texts.NOT_A_TRACKING_CODE
     code = new_tracking_code()
     reply = await citizen.says(format_tracking_code(code))
-    assert reply.text == texts.TRACKING_SOON.format(code=format_tracking_code(code))
+    assert reply.text == texts.TRACK_UNKNOWN.format(code=format_tracking_code(code))
 
 
 async def test_greetings_and_thanks_get_a_human_answer(world: World) -> None:

@@ -60,3 +60,25 @@ async def test_sqlite_file_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -
             assert (await connection.scalar(text("PRAGMA foreign_keys"))) == 1
     finally:
         await engine.dispose()
+
+
+async def test_the_migrations_and_the_models_agree(database_url: str) -> None:
+    """A model changed without a migration would work in tests and fail in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_engine(database_url)
+    try:
+        await upgrade_to_head(engine)
+
+        def differences(sync_connection: object) -> list[object]:
+            context = MigrationContext.configure(
+                sync_connection,  # type: ignore[arg-type]
+                opts={"compare_type": True},
+            )
+            return list(compare_metadata(context, Base.metadata))
+
+        async with engine.connect() as connection:
+            assert await connection.run_sync(differences) == []
+    finally:
+        await engine.dispose()

@@ -1,0 +1,508 @@
+"""Booking a slot: office → day → time → national code → mobile → summary → confirm.
+
+The office comes from the list of nearest offices (with their first free time); each later
+step is a button or one reply. Back and cancel work at every step; a second press of
+confirm, or yesterday's button, never makes a second booking.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import secrets
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest
+
+from dialogs import texts
+from dialogs.callbacks import (
+    BookConfirm,
+    BookDay,
+    BookNav,
+    BookTime,
+    CallbackData,
+    MenuChoice,
+)
+from dialogs.context import BotContext
+from dialogs.formatting import fa_day, fa_digits, fa_number, fa_time
+from dialogs.keyboards import button, main_menu
+from dialogs.replies import answer_button, send
+from nlp.extract import NationalCodeProblem, parse_mobile, parse_national_code
+from services.booking import (
+    BookingRefused,
+    BookingRequest,
+    BookingView,
+    Refusal,
+    book,
+    booking_by_idempotency_key,
+    essential_only,
+)
+from services.catalogue import ServiceDetails, service_details
+from services.clock import TEHRAN, tehran_now
+from services.privacy import mask_mobile, mask_national_code
+from services.scheduling import Availability, FreeTime, availability
+
+FLOW = "book"
+TIMES_PER_ROW = 4
+
+
+def moment_key(moment: dt.datetime) -> str:
+    return moment.astimezone(TEHRAN).strftime("%Y%m%d%H%M")
+
+
+def moment_of(key: str) -> dt.datetime:
+    return dt.datetime.strptime(key, "%Y%m%d%H%M").replace(tzinfo=TEHRAN)
+
+
+def documents_text(service: ServiceDetails) -> str:
+    lines = [texts.DOCS_LIST]
+    for number, document in enumerate(service.documents, start=1):
+        template = texts.DOCS_ITEM_NOTE if document.note_fa else texts.DOCS_ITEM
+        lines.append(
+            template.format(number=fa_digits(number), name=document.name_fa, note=document.note_fa)
+        )
+    return "\n".join(lines) if service.documents else texts.DOCS_NONE
+
+
+def fee_text(service: ServiceDetails) -> str:
+    if service.fee is None:
+        return texts.DOCS_FEE_UNKNOWN
+    if service.fee.amount_rial == 0:
+        return texts.DOCS_FEE_FREE.format(year=fa_digits(service.fee.year))
+    return texts.DOCS_FEE.format(
+        year=fa_digits(service.fee.year),
+        rial=fa_number(service.fee.amount_rial),
+        toman=fa_number(service.fee.amount_rial // 10),
+    )
+
+
+def cancel_row() -> list[InlineKeyboardButton]:
+    return [button(texts.BOOK_CANCEL, BookNav("cancel"))]
+
+
+async def refuse_unless_bookable(
+    update: Update, context: BotContext, service: ServiceDetails
+) -> bool:
+    """In a crisis only essential services are booked: say so, with the online way."""
+    async with context.deps.sessions() as session:
+        crisis = await essential_only(session)
+    if not crisis or service.essential:
+        return False
+    text = texts.BOOK_ESSENTIAL_ONLY.format(service=service.name_fa)
+    if service.online:
+        name = service.online.name_fa or service.online.url
+        text += "\n" + texts.BOOK_ESSENTIAL_ONLINE.format(name=name, url=service.online.url)
+    await send(update, text, main_menu())
+    return True
+
+
+async def _availability(
+    context: BotContext, office_id: int, service: str, days: list[dt.date] | None = None
+) -> Availability | None:
+    now = tehran_now()
+    directory = await context.deps.directory.fresh(now)
+    return await availability(
+        context.deps.sessions,
+        office_id,
+        service,
+        now,
+        context.deps.rules,
+        directory.closures,
+        days,
+    )
+
+
+async def show_days(
+    update: Update, context: BotContext, office_id: int, service_key: str, booking_id: int = 0
+) -> None:
+    """The days with free times at the office (for a new booking, or moving one)."""
+    service = await service_details(context.deps.sessions, service_key)
+    if service is None:
+        await send(update, texts.SERVICE_GONE, main_menu())
+        return
+    if booking_id == 0 and await refuse_unless_bookable(update, context, service):
+        return
+    found = await _availability(context, office_id, service_key)
+    if found is None:
+        await send(update, texts.BOOK_NOT_OFFERED.format(service=service.name_fa), main_menu())
+        return
+    if not found.times:
+        await send(
+            update,
+            texts.BOOK_NO_DAYS.format(
+                office=found.office_name,
+                service=found.service_name,
+                days=fa_digits(context.deps.rules.window_days),
+            ),
+            main_menu(),
+        )
+        return
+    if booking_id == 0:
+        context.conversation.reset()
+        context.conversation.go(FLOW, "day", office=office_id, service=service_key)
+    today = tehran_now().date()
+    day_buttons = [
+        button(
+            texts.BOOK_DAY_BUTTON.format(day=fa_day(day, today), count=fa_digits(len(times))),
+            BookDay(office_id, service_key, day.strftime("%Y%m%d"), booking_id),
+        )
+        for day, times in sorted(found.times.items())
+    ]
+    rows = [day_buttons[i : i + 2] for i in range(0, len(day_buttons), 2)]
+    rows.append(cancel_row())
+    header = (texts.MY_RESCHEDULE_PICK_DAY if booking_id else texts.BOOK_PICK_DAY).format(
+        service=found.service_name, office=found.office_name
+    )
+    await send(update, header, InlineKeyboardMarkup(rows))
+
+
+def times_keyboard(
+    office_id: int, service: str, times: list[FreeTime], booking_id: int
+) -> InlineKeyboardMarkup:
+    buttons = [
+        button(
+            fa_time(t.starts_at), BookTime(office_id, service, moment_key(t.starts_at), booking_id)
+        )
+        for t in times
+    ]
+    rows = [buttons[i : i + TIMES_PER_ROW] for i in range(0, len(buttons), TIMES_PER_ROW)]
+    rows.append(
+        [
+            button(
+                texts.BOOK_BACK_TO_DAYS,
+                BookDay(office_id, service, "00000000", booking_id),
+            ),
+            *cancel_row(),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+async def day_chosen(update: Update, context: BotContext) -> None:
+    """A day: its free times (or, for the back button, the days again)."""
+    query = update.callback_query
+    assert query is not None
+    pick = CallbackData.parse(query.data)
+    assert isinstance(pick, BookDay)
+    await answer_button(query)
+    if pick.day == "00000000":
+        await show_days(update, context, pick.office_id, pick.service, pick.booking_id)
+        return
+    try:
+        day = dt.datetime.strptime(pick.day, "%Y%m%d").date()
+    except ValueError:
+        await send(update, texts.BOOK_STALE, main_menu())
+        return
+    found = await _availability(context, pick.office_id, pick.service, [day])
+    if found is None or day not in found.times:
+        await send(update, texts.BOOK_NOT_BOOKABLE)
+        await show_days(update, context, pick.office_id, pick.service, pick.booking_id)
+        return
+    await send(
+        update,
+        texts.BOOK_PICK_TIME.format(day=fa_day(day, tehran_now().date()), office=found.office_name),
+        times_keyboard(pick.office_id, pick.service, found.times[day], pick.booking_id),
+    )
+
+
+def _text_step_keyboard(*first: KeyboardButton) -> ReplyKeyboardMarkup:
+    rows = [[b] for b in first]
+    rows.append([KeyboardButton(texts.BOOK_BACK), KeyboardButton(texts.FIND_CANCEL)])
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True)
+
+
+async def time_chosen(update: Update, context: BotContext) -> None:
+    """A time for a new booking: on to the national code."""
+    query = update.callback_query
+    assert query is not None
+    pick = CallbackData.parse(query.data)
+    assert isinstance(pick, BookTime)
+    await answer_button(query)
+    context.conversation.reset()
+    context.conversation.go(
+        FLOW, "national_code", office=pick.office_id, service=pick.service, starts=pick.moment
+    )
+    await ask_national_code(update)
+
+
+async def ask_national_code(update: Update) -> None:
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message(
+            texts.BOOK_ASK_NATIONAL_CODE, reply_markup=_text_step_keyboard()
+        )
+
+
+async def ask_mobile(update: Update) -> None:
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message(
+            texts.BOOK_ASK_MOBILE,
+            reply_markup=_text_step_keyboard(
+                KeyboardButton(texts.SHARE_CONTACT, request_contact=True)
+            ),
+        )
+
+
+async def _leave_text_steps(update: Update, text: str) -> None:
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message(text, reply_markup=ReplyKeyboardRemove())
+
+
+async def text_step(update: Update, context: BotContext, text: str) -> None:
+    """A reply while the booking waits for the national code or the mobile."""
+    conversation = context.conversation
+    data = conversation.data
+    if text.strip() == texts.FIND_CANCEL:
+        conversation.reset()
+        await _leave_text_steps(update, texts.CANCELLED)
+        await send(update, texts.MENU_AGAIN, main_menu())
+        return
+    if text.strip() == texts.BOOK_BACK:
+        if conversation.at(FLOW, "mobile"):
+            conversation.go(FLOW, "national_code")
+            await ask_national_code(update)
+            return
+        await _leave_text_steps(update, texts.BOOK_BACK_TO_DAYS)
+        await show_days(update, context, int(data["office"]), str(data["service"]))
+        return
+    if conversation.at(FLOW, "national_code"):
+        await national_code_given(update, context, text)
+    else:
+        await mobile_given(update, context, text)
+
+
+async def national_code_given(update: Update, context: BotContext, text: str) -> None:
+    code, problem = parse_national_code(text)
+    message = update.effective_message
+    if message is not None:
+        # The code is personal: it does not stay in the chat history, right or wrong.
+        with contextlib.suppress(BadRequest):
+            await message.delete()
+    if code is None:
+        digits = sum(ch.isdigit() for ch in text)
+        reply = {
+            NationalCodeProblem.NOT_TEN_DIGITS: texts.BOOK_NATIONAL_CODE_LENGTH.format(
+                count=fa_digits(digits)
+            ),
+            NationalCodeProblem.CHECKSUM: texts.BOOK_NATIONAL_CODE_CHECKSUM,
+            NationalCodeProblem.PLACEHOLDER: texts.BOOK_NATIONAL_CODE_PLACEHOLDER,
+        }[problem or NationalCodeProblem.NOT_TEN_DIGITS]
+        await send(update, reply)
+        return
+    context.conversation.go(FLOW, "mobile", nc=context.deps.vault.encrypt(code))
+    await send(
+        update, texts.BOOK_NATIONAL_CODE_RECEIVED.format(masked=fa_digits(mask_national_code(code)))
+    )
+    await ask_mobile(update)
+
+
+async def contact_shared(update: Update, context: BotContext) -> None:
+    """Telegram's share-contact button at the mobile step."""
+    message = update.effective_message
+    assert message is not None and message.contact is not None
+    if not context.conversation.at(FLOW, "mobile"):
+        await send(update, texts.UNSUPPORTED_MESSAGE, main_menu())
+        return
+    await mobile_given(update, context, message.contact.phone_number)
+
+
+async def mobile_given(update: Update, context: BotContext, text: str) -> None:
+    mobile = parse_mobile(text)
+    if mobile is None:
+        await send(update, texts.BOOK_MOBILE_INVALID)
+        return
+    nonce = secrets.token_hex(8)
+    context.conversation.go(FLOW, "confirm", mobile=context.deps.vault.encrypt(mobile), nonce=nonce)
+    await _leave_text_steps(
+        update, texts.BOOK_MOBILE_RECEIVED.format(masked=fa_digits(mask_mobile(mobile)))
+    )
+    await show_summary(update, context)
+
+
+async def show_summary(update: Update, context: BotContext) -> None:
+    data = context.conversation.data
+    service = await service_details(context.deps.sessions, str(data["service"]))
+    found = await _availability(
+        context, int(data["office"]), str(data["service"]), [moment_of(data["starts"]).date()]
+    )
+    if service is None or found is None:
+        context.conversation.reset()
+        await send(update, texts.SERVICE_GONE, main_menu())
+        return
+    starts = moment_of(str(data["starts"]))
+    vault = context.deps.vault
+    text = texts.BOOK_SUMMARY.format(
+        service=service.name_fa,
+        office=found.office_name,
+        address=found.office_address,
+        day=fa_day(starts.date(), tehran_now().date()),
+        time=fa_time(starts),
+        national_code=fa_digits(mask_national_code(vault.decrypt(data["nc"]))),
+        mobile=fa_digits(mask_mobile(vault.decrypt(data["mobile"]))),
+        documents=documents_text(service),
+        fee=fee_text(service),
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [button(texts.BOOK_CONFIRM, BookConfirm(str(data["nonce"])))],
+            [
+                button(
+                    texts.BOOK_CHANGE_TIME,
+                    BookDay(int(data["office"]), str(data["service"]), "00000000", 0),
+                ),
+                *cancel_row(),
+            ],
+        ]
+    )
+    await send(update, text, keyboard)
+
+
+def done_text(view: BookingView, service: ServiceDetails) -> str:
+    return texts.BOOK_DONE.format(
+        code=format_code(view.tracking_code),
+        service=view.service_name,
+        office=view.office_name,
+        address=view.office_address,
+        day=fa_day(view.starts_at.date(), tehran_now().date()),
+        time=fa_time(view.starts_at),
+        documents=documents_text(service),
+    )
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+async def confirmed(update: Update, context: BotContext) -> None:
+    """Confirm: the booking is made once, whatever happens to the button afterwards."""
+    query = update.callback_query
+    assert query is not None
+    pick = CallbackData.parse(query.data)
+    assert isinstance(pick, BookConfirm)
+    await answer_button(query)
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None and chat is not None
+    key = f"{user.id}:{pick.nonce}"
+    data = context.conversation.data
+    if not (context.conversation.at(FLOW, "confirm") and data.get("nonce") == pick.nonce):
+        await _already_or_stale(update, context, key)
+        return
+    deps = context.deps
+    now = tehran_now()
+    directory = await deps.directory.fresh(now)
+    request = BookingRequest(
+        office_id=int(data["office"]),
+        service_key=str(data["service"]),
+        starts_at=moment_of(str(data["starts"])),
+        telegram_user_id=user.id,
+        chat_id=chat.id,
+        national_code=deps.vault.decrypt(data["nc"]),
+        mobile=deps.vault.decrypt(data["mobile"]),
+        citizen_name=user.full_name[:200] or None,
+        idempotency_key=key,
+    )
+    service = await service_details(deps.sessions, request.service_key)
+    if service is None:
+        context.conversation.reset()
+        await send(update, texts.SERVICE_GONE, main_menu())
+        return
+    try:
+        view, _ = await book(
+            deps.sessions, deps.vault, deps.rules, request, now, deps.new_code, directory.closures
+        )
+    except BookingRefused as refused:
+        await _refused(update, context, refused, request, service)
+        return
+    context.conversation.reset()
+    await _tell_booked(update, view, service)
+
+
+async def _tell_booked(
+    update: Update, view: BookingView, service: ServiceDetails, again: bool = False
+) -> None:
+    if again:
+        await send(update, texts.BOOK_ALREADY_DONE)
+    await send(
+        update,
+        done_text(view, service),
+        InlineKeyboardMarkup(
+            [
+                [
+                    button(texts.MENU_MY_BOOKINGS, MenuChoice("mybookings")),
+                    button(texts.DOCS_MENU, MenuChoice("home")),
+                ]
+            ]
+        ),
+    )
+    if update.effective_chat is not None:
+        await update.effective_chat.send_venue(
+            latitude=view.lat,
+            longitude=view.lon,
+            title=view.office_name,
+            address=view.office_address or view.office_name,
+        )
+
+
+async def _already_or_stale(update: Update, context: BotContext, key: str) -> None:
+    """A confirm pressed again, or from an old summary: show what it made, if anything."""
+    view = await booking_by_idempotency_key(context.deps.sessions, key)
+    if view is None:
+        await send(update, texts.BOOK_STALE, main_menu())
+        return
+    service = await service_details(context.deps.sessions, view.service_key)
+    if service is not None:
+        await _tell_booked(update, view, service, again=True)
+
+
+async def _refused(
+    update: Update,
+    context: BotContext,
+    refused: BookingRefused,
+    request: BookingRequest,
+    service: ServiceDetails,
+) -> None:
+    reason = refused.refusal
+    if reason is Refusal.SLOT_TAKEN or reason is Refusal.NOT_BOOKABLE:
+        context.conversation.go(FLOW, "day")
+        day = request.starts_at.date()
+        found = await _availability(context, request.office_id, request.service_key, [day])
+        if reason is Refusal.SLOT_TAKEN and found is not None and found.times.get(day):
+            await send(
+                update,
+                texts.BOOK_SLOT_TAKEN,
+                times_keyboard(request.office_id, request.service_key, found.times[day], 0),
+            )
+            return
+        await send(update, texts.BOOK_NOT_BOOKABLE)
+        await show_days(update, context, request.office_id, request.service_key)
+        return
+    context.conversation.reset()
+    if reason is Refusal.DUPLICATE_ACTIVE:
+        text = texts.BOOK_DUPLICATE.format(
+            service=service.name_fa, code=format_code(refused.tracking_code or "????????")
+        )
+    elif reason is Refusal.USER_LIMIT:
+        text = texts.BOOK_USER_LIMIT.format(limit=fa_digits(context.deps.rules.max_active_per_user))
+    elif reason is Refusal.ESSENTIAL_ONLY:
+        await refuse_unless_bookable(update, context, service)
+        return
+    else:
+        text = texts.BOOK_NOT_OFFERED.format(service=service.name_fa)
+    await send(update, text, main_menu())
+
+
+async def nav_chosen(update: Update, context: BotContext) -> None:
+    """Cancel the booking in progress (back to days is a BookDay button)."""
+    query = update.callback_query
+    assert query is not None
+    await answer_button(query)
+    context.conversation.reset()
+    await _leave_text_steps(update, texts.CANCELLED)
+    await send(update, texts.MENU_AGAIN, main_menu())

@@ -1,0 +1,64 @@
+"""What the bot sends on its own: reminders and news of a request, rendered from an outbox
+event and the booking as it is now (a reminder for a time that changed is not sent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from dialogs import texts
+from dialogs.booking import documents_text, format_code
+from dialogs.callbacks import MyBooking, TrackCode
+from dialogs.formatting import fa_day, fa_time
+from dialogs.keyboards import button
+from services.booking import BookingView
+from services.catalogue import ServiceDetails
+from services.clock import tehran_now
+
+
+@dataclass(frozen=True)
+class Notice:
+    chat_id: int
+    text: str
+    keyboard: InlineKeyboardMarkup | None
+
+
+def render(
+    event_type: str, payload: dict[str, Any], view: BookingView, service: ServiceDetails
+) -> Notice | None:
+    """The message for an event, or None when there is nothing to say any more."""
+    fields = {
+        "code": format_code(view.tracking_code),
+        "service": view.service_name,
+        "office": view.office_name,
+        "address": view.office_address,
+        "day": fa_day(view.starts_at.date(), tehran_now().date()),
+        "time": fa_time(view.starts_at),
+    }
+    if event_type.startswith("reminder."):
+        planned = dt.datetime.fromisoformat(str(payload.get("starts_at")))
+        if not view.active or planned != view.starts_at:
+            return None  # cancelled or moved: its own reminders were written with the move
+        buttons = [button(texts.MY_CANCEL, MyBooking("cancel", view.id))]
+        if event_type == "reminder.hour_before":
+            text = texts.REMIND_HOUR_BEFORE.format(**fields)
+            buttons.insert(0, button(texts.ON_MY_WAY, MyBooking("on_way", view.id)))
+        else:
+            text = texts.REMIND_DAY_BEFORE.format(**fields, documents=documents_text(service))
+        return Notice(view.chat_id, text, InlineKeyboardMarkup([buttons]))
+    if event_type == "request.status_changed":
+        status = str(payload.get("status", view.status))
+        text = texts.STATUS_CHANGED.format(status=texts.STATUS_NAMES.get(status, status), **fields)
+        note = next(
+            (e.note_fa for e in reversed(view.timeline) if e.status == status and e.note_fa), ""
+        )
+        if note:
+            text += texts.STATUS_CHANGED_NOTE.format(note=note)
+        keyboard = InlineKeyboardMarkup(
+            [[button(texts.TRACK_BUTTON, TrackCode(view.tracking_code))]]
+        )
+        return Notice(view.chat_id, text, keyboard)
+    return None

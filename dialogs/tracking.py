@@ -1,0 +1,80 @@
+"""/track: a request's status and its history, by tracking code."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import Update
+
+from dialogs import texts
+from dialogs.booking import format_code
+from dialogs.callbacks import CallbackData, TrackCode
+from dialogs.context import BotContext
+from dialogs.formatting import fa_date, fa_day, fa_digits, fa_time
+from dialogs.keyboards import main_menu
+from dialogs.replies import answer_button, send
+from services.attempts import allow_attempt, record_failure
+from services.booking import ON_MY_WAY, RESCHEDULED, BookingView, find_booking
+from services.clock import TEHRAN, tehran_now
+
+_NOTES = {RESCHEDULED: texts.RESCHEDULED_NOTE, ON_MY_WAY: texts.ON_MY_WAY_NOTE}
+
+
+def note_text(note: str) -> str:
+    return _NOTES.get(note, note)
+
+
+def timeline_text(view: BookingView) -> str:
+    now = tehran_now()
+    lines = [
+        texts.TRACK_HEADER.format(
+            code=format_code(view.tracking_code),
+            service=view.service_name,
+            office=view.office_name,
+            day=fa_day(view.starts_at.date(), now.date()),
+            time=fa_time(view.starts_at),
+            status=texts.STATUS_NAMES.get(view.status, view.status),
+        ),
+        "",
+        texts.TRACK_HISTORY,
+    ]
+    for entry in view.timeline:
+        local = entry.at.astimezone(TEHRAN)
+        when = f"{fa_date(local.date())}، {fa_time(local)}"
+        status = texts.STATUS_NAMES.get(entry.status, entry.status)
+        template = texts.TRACK_LINE_NOTE if entry.note_fa else texts.TRACK_LINE
+        lines.append(template.format(status=status, when=when, note=note_text(entry.note_fa)))
+    return "\n".join(lines)
+
+
+async def show_timeline(update: Update, context: BotContext, code: str) -> None:
+    """The timeline of a code; unknown codes are answered, and guessing is slowed down."""
+    user = update.effective_user
+    deps = context.deps
+    key = f"track:{user.id if user else 0}"
+    now = tehran_now()
+    settings = deps.settings
+    window = dt.timedelta(minutes=settings.track_window_minutes)
+    if not await allow_attempt(deps.sessions, key, settings.track_attempts, now, window):
+        await send(
+            update,
+            texts.TRACK_SLOW_DOWN.format(minutes=fa_digits(settings.track_window_minutes)),
+            main_menu(),
+        )
+        return
+    view = await find_booking(deps.sessions, code)
+    if view is None:
+        await record_failure(deps.sessions, key, now, window)
+        await send(update, texts.TRACK_UNKNOWN.format(code=format_code(code)), main_menu())
+        return
+    await send(update, timeline_text(view), main_menu())
+
+
+async def code_chosen(update: Update, context: BotContext) -> None:
+    """The track button under news of a request."""
+    query = update.callback_query
+    assert query is not None
+    pick = CallbackData.parse(query.data)
+    assert isinstance(pick, TrackCode)
+    await answer_button(query)
+    await show_timeline(update, context, pick.code)

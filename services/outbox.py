@@ -1,0 +1,116 @@
+"""The outbox: events written with the change they report, delivered later, at least once.
+
+A worker claims due events for a while (a lease); on PostgreSQL with ``FOR UPDATE SKIP
+LOCKED`` so several workers never claim the same one, on SQLite inside one IMMEDIATE
+transaction. Delivered events are kept; failures wait longer each time (exponential
+backoff with jitter) until they are dead letters an operator can list and replay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.storage.models import OutboxEvent
+
+LEASE = dt.timedelta(seconds=60)
+FIRST_RETRY = dt.timedelta(seconds=10)
+MAX_RETRY = dt.timedelta(hours=1)
+MAX_ATTEMPTS = 30  # with the backoff above, about a day
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    event_id: str
+    event_type: str
+    channel: str
+    booking_id: int | None
+    office_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """10 s, 20 s, 40 s … up to an hour, each with up to a fifth of random jitter."""
+    base: dt.timedelta = min(MAX_RETRY, FIRST_RETRY * 2 ** max(0, attempts - 1))
+    return base * (1 + random.random() / 5)
+
+
+async def claim_due(
+    sessions: async_sessionmaker[AsyncSession],
+    channel: str,
+    worker: str,
+    now: dt.datetime,
+    limit: int = 50,
+) -> list[Claimed]:
+    """Pending events of a channel that are due and not leased by another worker."""
+    async with sessions() as session, session.begin():
+        query = (
+            select(OutboxEvent)
+            .where(
+                OutboxEvent.channel == channel,
+                OutboxEvent.status == "pending",
+                OutboxEvent.next_attempt_at <= now,
+                or_(OutboxEvent.claimed_until.is_(None), OutboxEvent.claimed_until < now),
+            )
+            .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        events = list(await session.scalars(query))
+        for event in events:
+            event.claimed_by, event.claimed_until = worker, now + LEASE
+        return [
+            Claimed(
+                e.id,
+                e.event_id,
+                e.event_type,
+                e.channel,
+                e.booking_id,
+                e.office_id,
+                dict(e.payload),
+                e.attempts,
+            )
+            for e in events
+        ]
+
+
+async def delivered(
+    sessions: async_sessionmaker[AsyncSession], event_id: int, now: dt.datetime, note: str = ""
+) -> None:
+    """Done with (sent, or nothing left to send: ``note`` says why)."""
+    async with sessions() as session, session.begin():
+        event = await session.get(OutboxEvent, event_id)
+        if event is not None:
+            event.status, event.delivered_at = "delivered", now
+            event.claimed_until, event.last_error = None, note or None
+            event.attempts += 1
+
+
+async def failed(
+    sessions: async_sessionmaker[AsyncSession],
+    event_id: int,
+    now: dt.datetime,
+    error: str,
+    *,
+    retry_after: dt.timedelta | None = None,
+) -> None:
+    """Try again later (``retry_after`` when the other side said when), or give up."""
+    async with sessions() as session, session.begin():
+        event = await session.get(OutboxEvent, event_id)
+        if event is None:
+            return
+        event.attempts += 1
+        event.last_error = error[:500]
+        event.claimed_until = None
+        if event.attempts >= MAX_ATTEMPTS:
+            event.status = "dead"
+        else:
+            event.next_attempt_at = now + (retry_after or retry_delay(event.attempts))

@@ -1,0 +1,207 @@
+"""Bookable times: from each office's weekly hours, holidays and closures, the service's
+length, the office's desks, and the rules of the booking window.
+
+An office's day is cut into five-minute cells; a service of 20 minutes starts on its own
+grid from the start of each shift (08:00, 08:20, …) and takes the four cells it covers. A
+start is free while every cell it needs has a desk left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.clock import TEHRAN
+from services.opening import ClosureWindow, OfficeHours, compile_hours, holiday_name
+from services.settings import Settings
+from services.storage.models import Office, OfficeService, Service, Slot
+
+CELL_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    window_days: int = 14
+    lead_minutes: int = 60
+    max_active_per_user: int = 3
+    max_reschedules: int = 2
+    cancel_cutoff_minutes: int = 60
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BookingRules:
+        return cls(
+            window_days=settings.booking_window_days,
+            lead_minutes=settings.booking_lead_minutes,
+            max_active_per_user=settings.max_active_bookings_per_user,
+            max_reschedules=settings.max_reschedules,
+            cancel_cutoff_minutes=settings.cancel_cutoff_minutes,
+        )
+
+    def earliest(self, now: dt.datetime) -> dt.datetime:
+        return now + dt.timedelta(minutes=self.lead_minutes)
+
+    def last_day(self, now: dt.datetime) -> dt.date:
+        return now.astimezone(TEHRAN).date() + dt.timedelta(days=self.window_days)
+
+
+@dataclass(frozen=True)
+class FreeTime:
+    starts_at: dt.datetime  # aware, Asia/Tehran
+    ends_at: dt.datetime
+    free: int  # desks left for the whole length
+
+
+def slot_length(slot_minutes: int) -> int:
+    """A service's length rounded up to whole cells."""
+    return max(1, -(-slot_minutes // CELL_MINUTES)) * CELL_MINUTES
+
+
+def cells(starts_at: dt.datetime, minutes: int) -> list[dt.datetime]:
+    """The five-minute cells (as UTC start times) a booking of this length holds."""
+    start = starts_at.astimezone(dt.UTC)
+    return [start + dt.timedelta(minutes=m) for m in range(0, minutes, CELL_MINUTES)]
+
+
+def starts_on(
+    hours: OfficeHours, day: dt.date, minutes: int, closures: Sequence[ClosureWindow] = ()
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Every start (and end) on a day the office is open for the whole appointment."""
+    if holiday_name(day) is not None:
+        return []
+    found = []
+    for shift_start, shift_end in hours.shifts[(day.weekday() + 2) % 7]:
+        start = shift_start
+        while start + minutes <= shift_end:
+            begin = dt.datetime.combine(day, dt.time(start // 60, start % 60), TEHRAN)
+            end = begin + dt.timedelta(minutes=minutes)
+            if not any(
+                c.covers(hours.office_id, hours.province, hours.city, moment)
+                for c in closures
+                for moment in (begin, end - dt.timedelta(minutes=1))
+            ):
+                found.append((begin, end))
+            start += minutes
+    return found
+
+
+async def booked_cells(
+    session: AsyncSession, office_id: int, start: dt.datetime, end: dt.datetime
+) -> dict[dt.datetime, int]:
+    rows = await session.execute(
+        select(Slot.starts_at, Slot.booked).where(
+            Slot.office_id == office_id, Slot.starts_at >= start, Slot.starts_at < end
+        )
+    )
+    return {starts_at: booked for starts_at, booked in rows}
+
+
+def office_hours(office: Office) -> OfficeHours:
+    return OfficeHours(office.id, office.province, office.city, compile_hours(office.weekly_hours))
+
+
+async def free_times(
+    session: AsyncSession,
+    office: Office,
+    slot_minutes: int,
+    days: Sequence[dt.date],
+    now: dt.datetime,
+    rules: BookingRules,
+    closures: Sequence[ClosureWindow] = (),
+) -> dict[dt.date, list[FreeTime]]:
+    """Free starts per day (days with none are left out), inside the booking window."""
+    minutes = slot_length(slot_minutes)
+    hours = office_hours(office)
+    earliest, last_day = rules.earliest(now), rules.last_day(now)
+    candidates = {
+        day: [(b, e) for b, e in starts_on(hours, day, minutes, closures) if b >= earliest]
+        for day in days
+        if now.astimezone(TEHRAN).date() <= day <= last_day
+    }
+    flat = [pair for pairs in candidates.values() for pair in pairs]
+    if not flat:
+        return {}
+    taken = await booked_cells(
+        session, office.id, min(b for b, _ in flat).astimezone(dt.UTC), max(e for _, e in flat)
+    )
+    found: dict[dt.date, list[FreeTime]] = {}
+    for day, pairs in candidates.items():
+        for begin, end in pairs:
+            free = min(office.desks - taken.get(cell, 0) for cell in cells(begin, minutes))
+            if free > 0:
+                found.setdefault(day, []).append(FreeTime(begin, end, free))
+    return found
+
+
+def window_days(now: dt.datetime, rules: BookingRules) -> list[dt.date]:
+    today = now.astimezone(TEHRAN).date()
+    return [today + dt.timedelta(days=i) for i in range(rules.window_days + 1)]
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Free times of one service at one office, by day (days with none left out)."""
+
+    office_id: int
+    office_name: str
+    office_address: str
+    service_key: str
+    service_name: str
+    times: dict[dt.date, list[FreeTime]]
+
+
+async def availability(
+    sessions: async_sessionmaker[AsyncSession],
+    office_id: int,
+    service_key: str,
+    now: dt.datetime,
+    rules: BookingRules,
+    closures: Sequence[ClosureWindow] = (),
+    days: Sequence[dt.date] | None = None,
+) -> Availability | None:
+    """None when the office is gone or does not offer the service."""
+    async with sessions() as session:
+        office = await session.get(Office, office_id)
+        service = await session.get(Service, service_key)
+        offered = await session.get(OfficeService, (office_id, service_key))
+        if office is None or service is None or offered is None or not office.active:
+            return None
+        times = await free_times(
+            session,
+            office,
+            service.slot_minutes,
+            days if days is not None else window_days(now, rules),
+            now,
+            rules,
+            closures,
+        )
+        return Availability(
+            office.id, office.name, office.address, service.key, service.name_fa, times
+        )
+
+
+async def next_free_at(
+    sessions: async_sessionmaker[AsyncSession],
+    office_ids: Sequence[int],
+    service_key: str,
+    now: dt.datetime,
+    rules: BookingRules,
+    closures: Sequence[ClosureWindow] = (),
+) -> dict[int, FreeTime | None]:
+    """The first free time of a service at each of these offices."""
+    found: dict[int, FreeTime | None] = {}
+    async with sessions() as session:
+        service = await session.get(Service, service_key)
+        for office_id in office_ids:
+            office = await session.get(Office, office_id)
+            if service is None or office is None:
+                found[office_id] = None
+                continue
+            times = await free_times(
+                session, office, service.slot_minutes, window_days(now, rules), now, rules, closures
+            )
+            found[office_id] = times[min(times)][0] if times else None
+    return found

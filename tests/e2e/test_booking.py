@@ -1,0 +1,165 @@
+"""A citizen books a slot, tracks it, moves it and cancels it; the office moves it on."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from bot.emulator.client import Person, Reply
+from dialogs import texts
+from services.booking import change_status
+from services.clock import tehran_now
+from services.storage.models import Booking, Slot
+from tests.e2e.conftest import World
+
+TEHRAN = (35.7000, 51.4100)
+NATIONAL_CODE = "0499370899"
+_CODE = re.compile(r"کد رهگیری: ([0-9A-Z]{4}-[0-9A-Z]{4})")
+
+
+async def book_to_summary(citizen: Person, *, national_code: str = NATIONAL_CODE) -> Reply:
+    """From free text to the summary with its confirm button."""
+    reply = await citizen.says("نوبت تعویض شناسنامه میخوام")
+    assert reply.text == texts.BOOK_WHERE.format(service="تعویض شناسنامه")
+    results = await citizen.shares_location(*TEHRAN)
+    assert "📅 نخستین نوبت آزاد:" in results.last.text
+    days = await citizen.presses(texts.OFFICE_BOOK.format(number="۱"))
+    assert days.last.text.startswith("📅 نوبت «تعویض شناسنامه»")
+    times = await citizen.presses(days.last.buttons[0][0].label)
+    assert times.last.text.startswith("📅 ")
+    asked = await citizen.presses(times.last.buttons[0][0].label)
+    assert asked.text == texts.BOOK_ASK_NATIONAL_CODE
+    await citizen.says(national_code)
+    return await citizen.shares_contact("+989121234567")
+
+
+async def bookings_in_db(world: World) -> int:
+    async with world.deps.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Booking)) or 0)
+
+
+async def test_a_whole_booking_from_free_text_to_tracking_code(world: World) -> None:
+    maryam = world.client.person(6001, "مریم")
+    summary = await book_to_summary(maryam)
+    assert summary.messages[0].text == texts.BOOK_MOBILE_RECEIVED.format(masked="۰۹۱۲***۴۵۶۷")
+    assert summary.messages[0].removes_keyboard
+    page = summary.last.text
+    assert page.startswith("لطفاً بررسی و تأیید کنید")
+    assert "🪪 کد ملی: ۰۴۹*****۹۹" in page and NATIONAL_CODE not in page
+    assert texts.DOCS_LIST in page
+    assert summary.last.labels[0] == texts.BOOK_CONFIRM
+
+    done = await maryam.presses(texts.BOOK_CONFIRM)
+    assert done.messages[0].text.startswith("✅ نوبت شما ثبت شد.")
+    match = _CODE.search(done.messages[0].text)
+    assert match is not None
+    code = match.group(1)
+    assert done.last.venue_title is not None  # the office on a map
+    assert await bookings_in_db(world) == 1
+
+    # Pressing confirm again (or later) shows the same booking and makes no second one.
+    again = await maryam.presses(texts.BOOK_CONFIRM, message_id=summary.last.message_id)
+    assert again.messages[0].text == texts.BOOK_ALREADY_DONE
+    assert code in again.messages[1].text
+    assert await bookings_in_db(world) == 1
+
+    timeline = await maryam.says(f"/track {code}")
+    assert timeline.text.startswith(f"🔢 پیگیری {code}")
+    assert "وضعیت: نوبت ثبت شد" in timeline.text
+    assert "• نوبت ثبت شد — " in timeline.text
+
+
+async def test_the_national_code_message_is_deleted_and_a_wrong_one_explained(
+    world: World,
+) -> None:
+    ali = world.client.person(6002, "علی")
+    reply = await ali.says("نوبت تعویض شناسنامه")
+    await ali.shares_location(*TEHRAN)
+    days = await ali.presses(texts.OFFICE_BOOK.format(number="۱"))
+    times = await ali.presses(days.last.buttons[0][0].label)
+    await ali.presses(times.last.buttons[0][0].label)
+    reply = await ali.says("0012345678")
+    assert reply.text == texts.BOOK_NATIONAL_CODE_CHECKSUM
+    reply = await ali.says("12345")
+    assert reply.text == texts.BOOK_NATIONAL_CODE_LENGTH.format(count="۵")
+    reply = await ali.says("۰۴۹۹۳۷۰۸۹۹")
+    assert reply.messages[0].text == texts.BOOK_NATIONAL_CODE_RECEIVED.format(masked="۰۴۹*****۹۹")
+    sent_by_user = [m for m in await world.client.messages(ali.chat_id) if not m.deleted]
+    assert all("0012345678" not in m.text and "۰۴۹۹۳۷۰۸۹۹" not in m.text for m in sent_by_user)
+    history = world.emulator.messages(ali.chat_id, include_user=True)
+    typed = [
+        r for r in history if not r.from_bot and r.data.get("text") in ("0012345678", "۰۴۹۹۳۷۰۸۹۹")
+    ]
+    assert typed and all(r.deleted for r in typed)
+    reply = await ali.says("0912")
+    assert reply.text == texts.BOOK_MOBILE_INVALID
+
+
+async def test_a_status_change_reaches_the_citizen_and_the_timeline(world: World) -> None:
+    sara = world.client.person(6003, "سارا")
+    await book_to_summary(sara)
+    done = await sara.presses(texts.BOOK_CONFIRM)
+    match = _CODE.search(done.messages[0].text)
+    assert match is not None
+    code = match.group(1).replace("-", "")
+    async with world.deps.sessions() as session:
+        booking = await session.scalar(select(Booking).where(Booking.tracking_code == code))
+        assert booking is not None
+    seq = (await world.client.state())["seq"]
+    await change_status(
+        world.deps.sessions,
+        booking.id,
+        "confirmed",
+        tehran_now(),
+        actor_kind="staff",
+        note_fa="لطفاً ده دقیقه زودتر بیایید",
+    )
+    news = await world.client.wait(sara.chat_id, seq, within=10)
+    assert news.answered
+    assert news.last.text.startswith(f"🔔 درخواست {match.group(1)} (تعویض شناسنامه): ")
+    assert texts.STATUS_NAMES["confirmed"] in news.last.text
+    assert "لطفاً ده دقیقه زودتر بیایید" in news.last.text
+    timeline = await sara.presses(texts.TRACK_BUTTON)
+    assert f"وضعیت: {texts.STATUS_NAMES['confirmed']}" in timeline.text
+    assert "لطفاً ده دقیقه زودتر بیایید" in timeline.text
+
+
+async def test_reschedule_then_cancel_from_my_bookings(world: World) -> None:
+    reza = world.client.person(6004, "رضا")
+    await book_to_summary(reza)
+    await reza.presses(texts.BOOK_CONFIRM)
+    listing = await reza.says("/mybookings")
+    assert listing.last.labels == [texts.MY_CANCEL, texts.MY_RESCHEDULE]
+    days = await reza.presses(texts.MY_RESCHEDULE)
+    assert days.last.text.startswith("🔁 زمان تازه")
+    times = await reza.presses(days.last.buttons[-2][0].label)  # the last day offered
+    moved = await reza.presses(times.last.buttons[0][-1].label)
+    assert moved.text.startswith("🔁 زمان نوبت")
+    async with world.deps.sessions() as session:
+        booking = (await session.scalars(select(Booking))).one()
+        assert booking.reschedule_count == 1
+        held = await session.scalar(select(func.sum(Slot.booked)))
+        cells = (booking.ends_at - booking.starts_at).total_seconds() // 300
+        assert held == cells  # the old time's desks were given back
+
+    await reza.says("/mybookings")
+    sure = await reza.presses(texts.MY_CANCEL)
+    assert sure.last.labels == [texts.MY_CANCEL_YES, texts.MY_CANCEL_NO]
+    cancelled = await reza.presses(texts.MY_CANCEL_YES)
+    assert cancelled.text.startswith("نوبت ") and "لغو شد" in cancelled.text
+    async with world.deps.sessions() as session:
+        assert (await session.scalars(select(Booking))).one().status == "cancelled"
+        assert await session.scalar(select(func.sum(Slot.booked))) == 0
+    assert (await reza.says("/mybookings")).text == texts.MY_NONE
+
+
+async def test_one_active_booking_per_national_code_and_service(world: World) -> None:
+    first = world.client.person(6005, "نرگس")
+    await book_to_summary(first)
+    await first.presses(texts.BOOK_CONFIRM)
+    second = world.client.person(6006, "نرگس دوم")
+    await book_to_summary(second)
+    refused = await second.presses(texts.BOOK_CONFIRM)
+    assert "یک نوبت فعال «تعویض شناسنامه» با کد رهگیری" in refused.text
+    assert await bookings_in_db(world) == 1
