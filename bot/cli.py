@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.logs import configure_logging
+from services.booking import essential_only, set_essential_only
 from services.importing import ImportFailed, ImportResult, import_catalogue, import_offices
 from services.sample_data import load_sample
 from services.settings import Settings, SettingsError, load_settings
@@ -65,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--listen", default="127.0.0.1:8081", help="HOST:PORT to serve on")
     emulator.add_argument("--token", default="123456:TEST-TOKEN", help="the bot token it accepts")
 
+    crisis = commands.add_parser(
+        "crisis", help="essential services only: on, off, or show the current state"
+    )
+    crisis.add_argument("state", choices=["on", "off", "status"])
+
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("seed", help="load the shipped catalogue and sample offices")
 
@@ -83,6 +89,25 @@ async def _migrate(settings: Settings) -> int:
     try:
         await upgrade_to_head(engine)
         print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _crisis(settings: Settings, state: str) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        sessions = session_factory(engine)
+        if state != "status":
+            await set_essential_only(sessions, state == "on")
+        async with sessions() as session:
+            on = await essential_only(session)
+        print(
+            "crisis mode ON: only essential services can be booked"
+            if on
+            else "crisis mode off: every service can be booked"
+        )
     finally:
         await engine.dispose()
     return 0
@@ -179,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "import" and not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
+    if args.command == "crisis":
+        return asyncio.run(_crisis(settings, args.state))
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "seed":

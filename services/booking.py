@@ -9,10 +9,14 @@ exact across workers; on SQLite write transactions start IMMEDIATE and so run on
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
+import logging
 import uuid
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text, update
@@ -42,6 +46,8 @@ from services.storage.models import (
     Service,
     Slot,
 )
+
+log = logging.getLogger(__name__)
 
 ESSENTIAL_ONLY = "essential_only"
 # Reminders before the appointment: (event type, how long before).
@@ -241,6 +247,26 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
+_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@asynccontextmanager
+async def _one_writer_at_a_time(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
+    """SQLite runs one write transaction at a time anyway; queueing them here, in order,
+    spares them SQLite's busy-wait (sleep and retry), whose unfairness made the slowest
+    bookings wait seconds. PostgreSQL needs no such queue."""
+    bind = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    lock = _writers.setdefault(loop, asyncio.Lock())
+    async with lock:
+        yield
+
+
 async def _lock_user(session: AsyncSession, telegram_user_id: int) -> None:
     """Serialises one user's booking changes across workers (PostgreSQL; SQLite already
     runs write transactions one at a time)."""
@@ -379,13 +405,15 @@ async def book(
     code_hash = vault.lookup_hash(request.national_code)
     for _ in range(5):  # a tracking code collision is retried with a new code
         try:
-            async with sessions() as session, session.begin():
+            async with _one_writer_at_a_time(sessions), sessions() as session, session.begin():
+                # The user's lock first: a twin request waiting on it must then see the
+                # booking its twin made under this key, not mistake it for a duplicate.
+                await _lock_user(session, request.telegram_user_id)
                 existing = await session.scalar(
                     select(Booking).where(Booking.idempotency_key == request.idempotency_key)
                 )
                 if existing is not None:
                     return await _view(session, existing), False
-                await _lock_user(session, request.telegram_user_id)
                 office = await session.get(Office, request.office_id)
                 service = await session.get(Service, request.service_key)
                 if office is None or service is None:
@@ -440,6 +468,13 @@ async def book(
                 session.add_all(_reminders(booking, now))
                 session.add_all(_office_events(office, booking, "booking.created", now))
                 await session.flush()
+                log.info(
+                    "booking %s made: office %s, %s at %s",
+                    booking.tracking_code,
+                    office.id,
+                    service.key,
+                    request.starts_at.isoformat(),
+                )
                 return await _view(session, booking), True
         except IntegrityError as exc:
             message = str(exc.orig).lower()
@@ -477,7 +512,7 @@ async def cancel(
     now: dt.datetime,
 ) -> BookingView:
     """The citizen cancels: the desks go back at once; not after the cut-off."""
-    async with sessions() as session, session.begin():
+    async with _one_writer_at_a_time(sessions), sessions() as session, session.begin():
         await _lock_user(session, telegram_user_id)
         booking = await _owned(session, booking_id, telegram_user_id)
         assert booking.starts_at is not None
@@ -504,7 +539,7 @@ async def reschedule(
 ) -> BookingView:
     """Moves a booking to another free time at the same office: the new desks taken and the
     old ones freed in one transaction, or nothing changes."""
-    async with sessions() as session, session.begin():
+    async with _one_writer_at_a_time(sessions), sessions() as session, session.begin():
         await _lock_user(session, telegram_user_id)
         booking = await _owned(session, booking_id, telegram_user_id)
         if booking.reschedule_count >= rules.max_reschedules:

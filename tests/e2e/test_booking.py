@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.emulator.client import Person, Reply
 from dialogs import texts
-from services.booking import change_status
+from services.booking import change_status, set_essential_only
 from services.clock import tehran_now
 from services.storage.models import Booking, Slot
 from tests.e2e.conftest import World
@@ -163,3 +163,14 @@ async def test_one_active_booking_per_national_code_and_service(world: World) ->
     refused = await second.presses(texts.BOOK_CONFIRM)
     assert "یک نوبت فعال «تعویض شناسنامه» با کد رهگیری" in refused.text
     assert await bookings_in_db(world) == 1
+
+
+async def test_in_a_crisis_only_essential_services_are_booked(world: World) -> None:
+    await set_essential_only(world.deps.sessions, True)
+    citizen = world.client.person(6007, "یاسمن")
+    refused = await citizen.says("نوبت تعویض شناسنامه")
+    assert refused.text == texts.BOOK_ESSENTIAL_ONLY.format(service="تعویض شناسنامه")
+    online = await citizen.says("نوبت سوء پیشینه")
+    assert "adliran.ir" in online.text  # the online way is offered
+    essential = await citizen.says("نوبت تمدید پاسپورت")
+    assert essential.text == texts.BOOK_WHERE.format(service="صدور و تمدید گذرنامه")

@@ -180,3 +180,10 @@ async def test_the_emulator_command_serves_the_bot_api_until_stopped(tmp_path: P
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), 30)
     assert process.returncode == 0
+
+
+def test_the_crisis_switch_is_set_and_reported(tmp_path: Path) -> None:
+    assert "crisis mode off" in run_cli(["crisis", "status"], "", tmp_path).stdout
+    assert "crisis mode ON" in run_cli(["crisis", "on"], "", tmp_path).stdout
+    assert "crisis mode ON" in run_cli(["crisis", "status"], "", tmp_path).stdout
+    assert "crisis mode off" in run_cli(["crisis", "off"], "", tmp_path).stdout
