@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import jdatetime
+
 from bot.logs import configure_logging
 from services.booking import essential_only, set_essential_only
+from services.clock import TEHRAN, tehran_now
+from services.closures import ClosureError, add_closure, closures_ahead
 from services.importing import ImportFailed, ImportResult, import_catalogue, import_offices
 from services.sample_data import load_sample
 from services.settings import Settings, SettingsError, load_settings
@@ -71,6 +76,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     crisis.add_argument("state", choices=["on", "off", "status"])
 
+    closure = commands.add_parser(
+        "closure", help="announce an office, city, province or nationwide closure, or list them"
+    )
+    closure_commands = closure.add_subparsers(dest="closure_command", required=True)
+    closure_add = closure_commands.add_parser("add", help="add a closure (Jalali date and time)")
+    target = closure_add.add_mutually_exclusive_group(required=True)
+    target.add_argument("--office", metavar="CODE", help="one office, by its code")
+    target.add_argument("--city", metavar="PROVINCE/CITY", help="every office of a city")
+    target.add_argument("--province", metavar="PROVINCE", help="every office of a province")
+    target.add_argument("--nation", action="store_true", help="every office in the country")
+    closure_add.add_argument(
+        "--from", dest="starts", required=True, help="1405/09/10 or 1405/09/10 08:00"
+    )
+    closure_add.add_argument("--to", dest="ends", help="end (default: the end of the --from day)")
+    closure_add.add_argument("--reason", required=True, help="what citizens are told, in Persian")
+    closure_commands.add_parser("list", help="closures not over yet")
+
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("seed", help="load the shipped catalogue and sample offices")
 
@@ -89,6 +111,73 @@ async def _migrate(settings: Settings) -> int:
     try:
         await upgrade_to_head(engine)
         print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _jalali_moment(text: str, *, end_of_day: bool = False) -> dt.datetime:
+    """``1405/09/10`` or ``1405/09/10 08:00`` (Persian digits welcome), Asia/Tehran."""
+    text = text.strip().translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+    date_part, _, time_part = text.partition(" ")
+    year, month, day = (int(x) for x in date_part.replace("-", "/").split("/"))
+    gregorian = jdatetime.date(year, month, day).togregorian()
+    if time_part:
+        hour, minute = (int(x) for x in time_part.split(":"))
+        return dt.datetime.combine(gregorian, dt.time(hour, minute), TEHRAN)
+    moment = dt.datetime.combine(gregorian, dt.time(0, 0), TEHRAN)
+    return moment + dt.timedelta(days=1) if end_of_day else moment
+
+
+async def _closure(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        sessions = session_factory(engine)
+        if args.closure_command == "list":
+            for closure, code in await closures_ahead(sessions, tehran_now()):
+                where = code or closure.city or closure.province or "nation"
+                print(
+                    f"{closure.id}\t{closure.scope}\t{where}\t"
+                    f"{closure.starts_at.astimezone(TEHRAN):%Y-%m-%d %H:%M} → "
+                    f"{closure.ends_at.astimezone(TEHRAN):%Y-%m-%d %H:%M}\t{closure.reason_fa}"
+                )
+            return 0
+        try:
+            starts = _jalali_moment(args.starts)
+            ends = _jalali_moment(args.ends or args.starts, end_of_day=args.ends is None)
+        except ValueError as exc:
+            print(
+                f"unreadable date: {exc}; write it like 1405/09/10 or 1405/09/10 08:00",
+                file=sys.stderr,
+            )
+            return 2
+        province, _, city = (args.city or "").partition("/")
+        scope = (
+            "office"
+            if args.office
+            else "city"
+            if args.city
+            else "province"
+            if args.province
+            else "nation"
+        )
+        try:
+            added = await add_closure(
+                sessions,
+                scope=scope,
+                starts_at=starts,
+                ends_at=ends,
+                reason_fa=args.reason,
+                now=tehran_now(),
+                office_code=args.office,
+                province=args.province or province or None,
+                city=city or None,
+            )
+        except ClosureError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print(f"closure {added.id} added; {added.bookings_affected} booking(s) told")
     finally:
         await engine.dispose()
     return 0
@@ -204,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "import" and not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
+    if args.command == "closure":
+        return asyncio.run(_closure(settings, args))
     if args.command == "crisis":
         return asyncio.run(_crisis(settings, args.state))
     if args.command == "migrate":

@@ -123,8 +123,12 @@ async def chosen(update: Update, context: BotContext) -> None:
     elif pick.action == "cancel_no":
         await send(update, texts.MY_KEPT, main_menu())
     elif pick.action == "cancel_yes":
+        now = tehran_now()
+        directory = await deps.directory.fresh(now)
         try:
-            done = await cancel(deps.sessions, deps.rules, view.id, user.id, tehran_now())
+            done = await cancel(
+                deps.sessions, deps.rules, view.id, user.id, now, directory.closures
+            )
         except BookingRefused as refused:
             await _refused(update, context, refused)
             return
@@ -132,13 +136,25 @@ async def chosen(update: Update, context: BotContext) -> None:
             update, texts.MY_CANCELLED.format(code=format_code(done.tracking_code)), main_menu()
         )
     elif pick.action == "reschedule":
-        if view.reschedule_count >= deps.rules.max_reschedules:
+        if view.reschedule_count >= deps.rules.max_reschedules and not await _closed_then(
+            context, view
+        ):
             await _refused(update, context, BookingRefused(Refusal.RESCHEDULE_LIMIT))
             return
         await show_days(update, context, view.office_id, view.service_key, view.id)
     else:  # on my way
         await note_on_my_way(deps.sessions, view.id, tehran_now())
         await send(update, texts.ON_MY_WAY_NOTED)
+
+
+async def _closed_then(context: BotContext, view: BookingView) -> bool:
+    """Whether the office announced a closure over this booking (moving it is then free)."""
+    directory = await context.deps.directory.fresh(tehran_now())
+    office = directory.index.offices.get(view.office_id)
+    return office is not None and any(
+        c.covers(office.id, office.province, office.city, view.starts_at)
+        for c in directory.closures
+    )
 
 
 async def time_chosen(update: Update, context: BotContext) -> None:

@@ -49,6 +49,19 @@ def render(
         else:
             text = texts.REMIND_DAY_BEFORE.format(**fields, documents=documents_text(service))
         return Notice(view.chat_id, text, InlineKeyboardMarkup([buttons]))
+    if event_type == "booking.office_closed":
+        if not view.active:
+            return None
+        text = texts.OFFICE_CLOSED_NOTICE.format(reason=payload.get("reason", ""), **fields)
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    button(texts.MY_RESCHEDULE, MyBooking("reschedule", view.id)),
+                    button(texts.MY_CANCEL, MyBooking("cancel", view.id)),
+                ]
+            ]
+        )
+        return Notice(view.chat_id, text, keyboard)
     if event_type == "request.status_changed":
         status = str(payload.get("status", view.status))
         text = texts.STATUS_CHANGED.format(status=texts.STATUS_NAMES.get(status, status), **fields)

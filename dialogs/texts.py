@@ -315,3 +315,8 @@ REMIND_HOUR_BEFORE = (
 )
 STATUS_CHANGED = "🔔 درخواست {code} ({service}): {status}"
 STATUS_CHANGED_NOTE = "\n📝 {note}"
+OFFICE_CLOSED_NOTICE = (
+    "⚠️ «{office}» در زمان نوبت شما ({day} ساعت {time}) بسته است: {reason}\n"
+    "نوبت {code} ({service}) سر جایش است اما دفتر آن زمان کار نمی‌کند؛ لطفاً زمان را تغییر "
+    "دهید یا نوبت را لغو کنید (در حد مجاز شما حساب نمی‌شود)."
+)

@@ -331,7 +331,7 @@ async def _release(session: AsyncSession, booking: Booking) -> None:
     )
 
 
-def _outbox(
+def outbox_event(
     event_type: str, channel: str, booking: Booking, due: dt.datetime, **payload: object
 ) -> OutboxEvent:
     return OutboxEvent(
@@ -349,7 +349,7 @@ def _reminders(booking: Booking, now: dt.datetime) -> list[OutboxEvent]:
     assert booking.starts_at is not None
     starts = booking.starts_at.astimezone(dt.UTC)
     return [
-        _outbox(kind, "citizen", booking, starts - before, starts_at=starts.isoformat())
+        outbox_event(kind, "citizen", booking, starts - before, starts_at=starts.isoformat())
         for kind, before in REMINDERS
         if starts - before > now
     ]
@@ -361,9 +361,9 @@ def _office_events(
     """What the counter is told: its staff group and its own system, where it has them."""
     events = []
     if office.staff_chat_id is not None:
-        events.append(_outbox(event_type, "staff_chat", booking, now))
+        events.append(outbox_event(event_type, "staff_chat", booking, now))
     if office.webhook_url and office.webhook_disabled_at is None:
-        events.append(_outbox(event_type, "webhook", booking, now))
+        events.append(outbox_event(event_type, "webhook", booking, now))
     return events
 
 
@@ -504,22 +504,35 @@ async def _owned(session: AsyncSession, booking_id: int, telegram_user_id: int) 
     return booking
 
 
+def _office_closed_then(
+    office: Office, booking: Booking, closures: Sequence[ClosureWindow]
+) -> bool:
+    """Whether an announced closure falls on the booking (it is then the office's doing:
+    cut-off and limits do not apply to moving or cancelling it)."""
+    assert booking.starts_at is not None
+    return any(
+        c.covers(office.id, office.province, office.city, booking.starts_at) for c in closures
+    )
+
+
 async def cancel(
     sessions: async_sessionmaker[AsyncSession],
     rules: BookingRules,
     booking_id: int,
     telegram_user_id: int,
     now: dt.datetime,
+    closures: Sequence[ClosureWindow] = (),
 ) -> BookingView:
     """The citizen cancels: the desks go back at once; not after the cut-off."""
     async with _one_writer_at_a_time(sessions), sessions() as session, session.begin():
         await _lock_user(session, telegram_user_id)
         booking = await _owned(session, booking_id, telegram_user_id)
         assert booking.starts_at is not None
-        if now > booking.starts_at - dt.timedelta(minutes=rules.cancel_cutoff_minutes):
-            raise BookingRefused(Refusal.TOO_LATE_TO_CANCEL, booking.tracking_code)
         office = await session.get(Office, booking.office_id)
         assert office is not None
+        too_late = now > booking.starts_at - dt.timedelta(minutes=rules.cancel_cutoff_minutes)
+        if too_late and not _office_closed_then(office, booking, closures):
+            raise BookingRefused(Refusal.TOO_LATE_TO_CANCEL, booking.tracking_code)
         await _release(session, booking)
         booking.status = "cancelled"
         session.add(BookingEvent(booking_id=booking.id, status="cancelled", actor_kind="citizen"))
@@ -542,20 +555,21 @@ async def reschedule(
     async with _one_writer_at_a_time(sessions), sessions() as session, session.begin():
         await _lock_user(session, telegram_user_id)
         booking = await _owned(session, booking_id, telegram_user_id)
-        if booking.reschedule_count >= rules.max_reschedules:
-            raise BookingRefused(Refusal.RESCHEDULE_LIMIT, booking.tracking_code)
-        assert booking.starts_at is not None
-        if now > booking.starts_at - dt.timedelta(minutes=rules.cancel_cutoff_minutes):
-            raise BookingRefused(Refusal.TOO_LATE_TO_CANCEL, booking.tracking_code)
         office = await session.get(Office, booking.office_id)
         service = await session.get(Service, booking.service_key)
-        assert office is not None and service is not None
+        assert office is not None and service is not None and booking.starts_at is not None
+        forced = _office_closed_then(office, booking, closures)
+        if booking.reschedule_count >= rules.max_reschedules and not forced:
+            raise BookingRefused(Refusal.RESCHEDULE_LIMIT, booking.tracking_code)
+        too_late = now > booking.starts_at - dt.timedelta(minutes=rules.cancel_cutoff_minutes)
+        if too_late and not forced:
+            raise BookingRefused(Refusal.TOO_LATE_TO_CANCEL, booking.tracking_code)
         await _release(session, booking)
         minutes = await _bookable(session, office, service, new_start, now, rules, closures)
         await _take(session, office, new_start, minutes)
         booking.starts_at = new_start.astimezone(dt.UTC)
         booking.ends_at = booking.starts_at + dt.timedelta(minutes=minutes)
-        booking.reschedule_count += 1
+        booking.reschedule_count += 0 if forced else 1
         session.add(
             BookingEvent(
                 booking_id=booking.id,
@@ -624,10 +638,12 @@ async def change_status(
                 note_fa=note_fa,
             )
         )
-        session.add(_outbox("request.status_changed", "citizen", booking, now, status=status))
+        session.add(outbox_event("request.status_changed", "citizen", booking, now, status=status))
         office = await session.get(Office, booking.office_id)
         assert office is not None
         if office.webhook_url and office.webhook_disabled_at is None:
-            session.add(_outbox("request.status_changed", "webhook", booking, now, status=status))
+            session.add(
+                outbox_event("request.status_changed", "webhook", booking, now, status=status)
+            )
         await session.flush()
         return await _view(session, booking)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from telegram import Bot
 
+from bot.delivery import deliver_to_citizens
 from bot.emulator.client import Person, Reply
 from dialogs import texts
+from nlp.tracking import new_tracking_code
 from services.booking import change_status, set_essential_only
 from services.clock import tehran_now
-from services.storage.models import Booking, Slot
+from services.closures import add_closure
+from services.storage.models import Booking, Office, OutboxEvent, Slot
 from tests.e2e.conftest import World
 
 TEHRAN = (35.7000, 51.4100)
@@ -174,3 +179,74 @@ async def test_in_a_crisis_only_essential_services_are_booked(world: World) -> N
     assert "adliran.ir" in online.text  # the online way is offered
     essential = await citizen.says("نوبت تمدید پاسپورت")
     assert essential.text == texts.BOOK_WHERE.format(service="صدور و تمدید گذرنامه")
+
+
+async def _confirmed_booking(world: World, citizen: Person) -> Booking:
+    await book_to_summary(citizen)
+    await citizen.presses(texts.BOOK_CONFIRM)
+    async with world.deps.sessions() as session:
+        booking = await session.scalar(
+            select(Booking).where(Booking.telegram_user_id == citizen.id)
+        )
+        assert booking is not None
+        return booking
+
+
+async def test_reminders_arrive_once_even_across_a_restart(world: World) -> None:
+    laleh = world.client.person(6008, "لاله")
+    booking = await _confirmed_booking(world, laleh)
+    seq = (await world.client.state())["seq"]
+    async with world.deps.sessions() as session, session.begin():
+        await session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.booking_id == booking.id, OutboxEvent.channel == "citizen")
+            .values(next_attempt_at=tehran_now())
+        )
+    news = await world.client.wait(laleh.chat_id, seq, within=10)
+    assert news.answered
+    # A second worker (or the bot after a restart) finds nothing left to send.
+    async with Bot(world.emulator.token, base_url=world.emulator.base_url) as bot:
+        assert await deliver_to_citizens(world.deps, bot) == 0
+    async with world.deps.sessions() as session:
+        planned = list(
+            await session.scalars(
+                select(OutboxEvent.event_type).where(
+                    OutboxEvent.booking_id == booking.id, OutboxEvent.channel == "citizen"
+                )
+            )
+        )
+    assert "reminder.hour_before" in planned  # the slot is at least an hour away
+    reminders = [m for m in await world.client.messages(laleh.chat_id) if "⏰" in m.text]
+    assert len(reminders) == len(planned)  # each planned reminder exactly once
+    hour_before = [m for m in reminders if m.text.startswith("⏰ یک ساعت دیگر")]
+    assert len(hour_before) == 1 and texts.ON_MY_WAY in hour_before[0].labels
+    assert all(texts.MY_CANCEL in m.labels for m in reminders)
+
+
+async def test_a_closure_over_a_booking_reaches_the_citizen(world: World) -> None:
+    kaveh = world.client.person(6009, "کاوه")
+    booking = await _confirmed_booking(world, kaveh)
+    async with world.deps.sessions() as session:
+        office = await session.get(Office, booking.office_id)
+        assert office is not None and booking.starts_at is not None
+    seq = (await world.client.state())["seq"]
+    added = await add_closure(
+        world.deps.sessions, scope="office", office_code=office.code, reason_fa="قطعی برق",
+        starts_at=booking.starts_at - dt.timedelta(hours=1),
+        ends_at=booking.starts_at + dt.timedelta(hours=1), now=tehran_now(),
+    )  # fmt: skip
+    assert added.bookings_affected == 1
+    news = await world.client.wait(kaveh.chat_id, seq, within=10)
+    assert news.last.text.startswith(f"⚠️ «{office.name}» در زمان نوبت شما")
+    assert "قطعی برق" in news.last.text
+    assert news.last.labels == [texts.MY_RESCHEDULE, texts.MY_CANCEL]
+
+
+async def test_guessing_tracking_codes_is_slowed_down(world: World) -> None:
+    guesser = world.client.person(6010, "حدس‌زن")
+    limit = world.settings.track_attempts
+    for _ in range(limit):
+        reply = await guesser.says(f"/track {new_tracking_code()}")
+        assert reply.text.startswith("کد رهگیری ")
+    reply = await guesser.says(f"/track {new_tracking_code()}")
+    assert reply.text == texts.TRACK_SLOW_DOWN.format(minutes="۱۰")

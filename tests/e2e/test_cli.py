@@ -187,3 +187,35 @@ def test_the_crisis_switch_is_set_and_reported(tmp_path: Path) -> None:
     assert "crisis mode ON" in run_cli(["crisis", "on"], "", tmp_path).stdout
     assert "crisis mode ON" in run_cli(["crisis", "status"], "", tmp_path).stdout
     assert "crisis mode off" in run_cli(["crisis", "off"], "", tmp_path).stdout
+
+
+def test_closures_are_announced_and_listed_from_the_command_line(tmp_path: Path) -> None:
+    added = run_cli(
+        [
+            "closure",
+            "add",
+            "--city",
+            "تهران/تهران",
+            "--from",
+            "۱۴۰۹/۰۱/۱۰",
+            "--reason",
+            "آلودگی هوا",
+        ],
+        "",
+        tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "booking(s) told" in added.stdout
+    listed = run_cli(["closure", "list"], "", tmp_path)
+    assert "city\tتهران" in listed.stdout and "آلودگی هوا" in listed.stdout
+    assert "2030-03-30 00:00 → 2030-03-31 00:00" in listed.stdout  # 1409/01/10, a whole day
+    wrong_office = run_cli(
+        ["closure", "add", "--office", "NOPE", "--from", "1409/01/10", "--reason", "x"],
+        "",
+        tmp_path,
+    )
+    assert wrong_office.returncode == 2 and "no office with code 'NOPE'" in wrong_office.stderr
+    bad_date = run_cli(
+        ["closure", "add", "--nation", "--from", "1409/13/40", "--reason", "x"], "", tmp_path
+    )
+    assert bad_date.returncode == 2 and "unreadable date" in bad_date.stderr
