@@ -22,6 +22,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from nlp.extract import check_digit
 from nlp.tracking import new_tracking_code
 from services.booking import BookingRefused, BookingRequest, book
 from services.clock import TEHRAN
@@ -42,8 +43,7 @@ CATALOGUE = Path(__file__).resolve().parent.parent / "tests" / "data" / "mini_ca
 
 def national_code(n: int) -> str:
     body = f"{n + 12_345_678:09d}"
-    remainder = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
-    return body + str(remainder if remainder < 2 else 11 - remainder)
+    return body + check_digit(body)
 
 
 async def prepare(sessions: async_sessionmaker[AsyncSession], offices: int) -> list[int]:

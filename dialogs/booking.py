@@ -27,13 +27,12 @@ from dialogs.callbacks import (
     BookDay,
     BookNav,
     BookTime,
-    CallbackData,
     MenuChoice,
 )
 from dialogs.context import BotContext
 from dialogs.formatting import fa_day, fa_digits, fa_number, fa_time
 from dialogs.keyboards import button, main_menu
-from dialogs.replies import answer_button, send
+from dialogs.replies import pressed, send
 from nlp.extract import NationalCodeProblem, parse_mobile, parse_national_code
 from services.booking import (
     BookingRefused,
@@ -187,11 +186,7 @@ def times_keyboard(
 
 async def day_chosen(update: Update, context: BotContext) -> None:
     """A day: its free times (or, for the back button, the days again)."""
-    query = update.callback_query
-    assert query is not None
-    pick = CallbackData.parse(query.data)
-    assert isinstance(pick, BookDay)
-    await answer_button(query)
+    pick = await pressed(update, BookDay)
     if pick.day == "00000000":
         await show_days(update, context, pick.office_id, pick.service, pick.booking_id)
         return
@@ -220,11 +215,7 @@ def _text_step_keyboard(*first: KeyboardButton) -> ReplyKeyboardMarkup:
 
 async def time_chosen(update: Update, context: BotContext) -> None:
     """A time for a new booking: on to the national code."""
-    query = update.callback_query
-    assert query is not None
-    pick = CallbackData.parse(query.data)
-    assert isinstance(pick, BookTime)
-    await answer_button(query)
+    pick = await pressed(update, BookTime)
     context.conversation.reset()
     context.conversation.go(
         FLOW, "national_code", office=pick.office_id, service=pick.service, starts=pick.moment
@@ -381,11 +372,7 @@ def format_code(code: str) -> str:
 
 async def confirmed(update: Update, context: BotContext) -> None:
     """Confirm: the booking is made once, whatever happens to the button afterwards."""
-    query = update.callback_query
-    assert query is not None
-    pick = CallbackData.parse(query.data)
-    assert isinstance(pick, BookConfirm)
-    await answer_button(query)
+    pick = await pressed(update, BookConfirm)
     user = update.effective_user
     chat = update.effective_chat
     assert user is not None and chat is not None
@@ -500,9 +487,7 @@ async def _refused(
 
 async def nav_chosen(update: Update, context: BotContext) -> None:
     """Cancel the booking in progress (back to days is a BookDay button)."""
-    query = update.callback_query
-    assert query is not None
-    await answer_button(query)
+    await pressed(update, BookNav)
     context.conversation.reset()
     await _leave_text_steps(update, texts.CANCELLED)
     await send(update, texts.MENU_AGAIN, main_menu())

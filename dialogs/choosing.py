@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup, Update
 
 from dialogs import texts
-from dialogs.callbacks import CallbackData, CategoryPick, MenuChoice, ServicePick
+from dialogs.callbacks import CategoryPick, MenuChoice, ServicePick
 from dialogs.context import BotContext
 from dialogs.keyboards import button
-from dialogs.replies import answer_button, send
+from dialogs.replies import pressed, send
 from services.catalogue import ServiceName, categories, services_in_category
 
 
@@ -35,11 +35,7 @@ async def show_categories(update: Update, context: BotContext, action: str) -> N
 
 async def category_chosen(update: Update, context: BotContext) -> None:
     """A category button: its services, or the list of categories."""
-    query = update.callback_query
-    assert query is not None
-    pick = CallbackData.parse(query.data)
-    assert isinstance(pick, CategoryPick)
-    await answer_button(query)
+    pick = await pressed(update, CategoryPick)
     if not pick.key:
         await show_categories(update, context, pick.action)
         return

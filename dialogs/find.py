@@ -15,13 +15,13 @@ from telegram import (
 
 from dialogs import texts
 from dialogs.booking import show_days
-from dialogs.callbacks import CallbackData, FindMore, MenuChoice, OfficeAction
+from dialogs.callbacks import FindMore, MenuChoice, OfficeAction
 from dialogs.choosing import show_categories
 from dialogs.context import BotContext
 from dialogs.documents import render_documents
 from dialogs.formatting import fa_day, fa_digits, fa_km, fa_time
 from dialogs.keyboards import button, main_menu
-from dialogs.replies import answer_button, send
+from dialogs.replies import pressed, send
 from services.catalogue import ServiceDetails, service_details
 from services.clock import TEHRAN, tehran_now
 from services.locator import Nearby
@@ -264,11 +264,7 @@ async def show_results(
 
 async def more_chosen(update: Update, context: BotContext) -> None:
     """The next page of offices further out."""
-    query = update.callback_query
-    assert query is not None
-    more = CallbackData.parse(query.data)
-    assert isinstance(more, FindMore)
-    await answer_button(query)
+    more = await pressed(update, FindMore)
     service = await service_details(context.deps.sessions, more.service)
     if service is None:
         await send(update, texts.SERVICE_GONE, main_menu())
@@ -280,11 +276,7 @@ async def more_chosen(update: Update, context: BotContext) -> None:
 
 async def office_chosen(update: Update, context: BotContext) -> None:
     """An office's button: its place on the map, its documents, or booking there."""
-    query = update.callback_query
-    assert query is not None
-    action = CallbackData.parse(query.data)
-    assert isinstance(action, OfficeAction)
-    await answer_button(query)
+    action = await pressed(update, OfficeAction)
     directory = await context.deps.directory.fresh(tehran_now())
     office = directory.index.offices.get(action.office_id)
     service = await service_details(context.deps.sessions, action.service)

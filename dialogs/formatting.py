@@ -6,6 +6,8 @@ import datetime as dt
 
 import jdatetime
 
+from nlp.extract import JALALI_MONTHS
+
 _TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
@@ -26,20 +28,6 @@ def first_name_suffix(name: str | None) -> str:
 
 
 WEEKDAY_NAMES = ("شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه")
-MONTH_NAMES = (
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-)
 
 
 def fa_time(moment: dt.datetime | dt.time) -> str:
@@ -50,7 +38,7 @@ def fa_time(moment: dt.datetime | dt.time) -> str:
 def fa_date(day: dt.date) -> str:
     """``شنبه ۸ آذر ۱۴۰۵``: the Jalali date with its weekday."""
     jalali = jdatetime.date.fromgregorian(date=day)
-    weekday, month = WEEKDAY_NAMES[jalali.weekday()], MONTH_NAMES[jalali.month - 1]
+    weekday, month = WEEKDAY_NAMES[jalali.weekday()], JALALI_MONTHS[jalali.month - 1]
     return f"{weekday} {fa_digits(jalali.day)} {month} {fa_digits(jalali.year)}"
 
 

@@ -6,13 +6,13 @@ from telegram import Message, ReplyKeyboardRemove, Update
 
 from dialogs import my_bookings as bookings_list
 from dialogs import texts
-from dialogs.callbacks import CallbackData, MenuChoice
+from dialogs.callbacks import MenuChoice
 from dialogs.choosing import show_categories
 from dialogs.context import BotContext
 from dialogs.formatting import first_name_suffix
 from dialogs.free_text import about_service, track, understand
 from dialogs.keyboards import main_menu
-from dialogs.replies import answer_button, send
+from dialogs.replies import answer_button, pressed, send
 
 
 async def _reply(update: Update, text: str, *, menu: bool = True) -> Message | None:
@@ -73,11 +73,7 @@ async def my_bookings(update: Update, context: BotContext) -> None:
 
 async def menu_choice(update: Update, context: BotContext) -> None:
     """Routes a main-menu button press."""
-    query = update.callback_query
-    assert query is not None
-    choice = CallbackData.parse(query.data)
-    assert isinstance(choice, MenuChoice)
-    await answer_button(query)
+    choice = await pressed(update, MenuChoice)
     if choice.action == "help":
         await _reply(update, texts.HELP)
     elif choice.action == "home":

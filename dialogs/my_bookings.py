@@ -8,11 +8,11 @@ from telegram import InlineKeyboardMarkup, Update
 
 from dialogs import texts
 from dialogs.booking import format_code, moment_of, show_days
-from dialogs.callbacks import BookTime, CallbackData, MyBooking
+from dialogs.callbacks import BookTime, MyBooking
 from dialogs.context import BotContext
 from dialogs.formatting import fa_day, fa_digits, fa_time
 from dialogs.keyboards import button, main_menu
-from dialogs.replies import answer_button, send
+from dialogs.replies import pressed, send
 from services.booking import (
     BookingRefused,
     BookingView,
@@ -89,12 +89,9 @@ async def _refused(update: Update, context: BotContext, refused: BookingRefused)
 
 async def chosen(update: Update, context: BotContext) -> None:
     """A button on a booking: cancel (asked once more), reschedule, on my way."""
-    query = update.callback_query
     user = update.effective_user
-    assert query is not None and user is not None
-    pick = CallbackData.parse(query.data)
-    assert isinstance(pick, MyBooking)
-    await answer_button(query)
+    assert user is not None
+    pick = await pressed(update, MyBooking)
     view = await booking_by_id(context.deps.sessions, pick.booking_id)
     if view is None or view.telegram_user_id != user.id:
         await send(update, texts.MY_NOT_ACTIVE, main_menu())
@@ -159,12 +156,9 @@ async def _closed_then(context: BotContext, view: BookingView) -> bool:
 
 async def time_chosen(update: Update, context: BotContext) -> None:
     """A new time for an existing booking: moved in one transaction, or told why not."""
-    query = update.callback_query
     user = update.effective_user
-    assert query is not None and user is not None
-    pick = CallbackData.parse(query.data)
-    assert isinstance(pick, BookTime)
-    await answer_button(query)
+    assert user is not None
+    pick = await pressed(update, BookTime)
     await move_to(update, context, pick.booking_id, moment_of(pick.moment), user.id)
 
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
+
+from dialogs.callbacks import CallbackData
+
+Payload = TypeVar("Payload", bound=CallbackData)
 
 log = logging.getLogger(__name__)
 
@@ -26,3 +31,14 @@ async def answer_button(query: CallbackQuery, text: str | None = None) -> None:
         await query.answer(text)
     except BadRequest as exc:
         log.info("callback query not answered: %s", exc)
+
+
+async def pressed(update: Update, kind: type[Payload]) -> Payload:
+    """The payload of the button pressed (the handler's pattern has checked its kind),
+    with the button's spinner stopped."""
+    query = update.callback_query
+    assert query is not None
+    payload = CallbackData.parse(query.data)
+    assert isinstance(payload, kind)
+    await answer_button(query)
+    return payload

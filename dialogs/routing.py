@@ -6,11 +6,11 @@ from telegram import Update
 
 from dialogs import find, texts
 from dialogs.booking import refuse_unless_bookable
-from dialogs.callbacks import CallbackData, ServicePick
+from dialogs.callbacks import ServicePick
 from dialogs.context import BotContext
 from dialogs.documents import show_documents
 from dialogs.keyboards import main_menu
-from dialogs.replies import answer_button, send
+from dialogs.replies import pressed, send
 from services.catalogue import service_details
 
 
@@ -30,9 +30,5 @@ async def act_on_service(update: Update, context: BotContext, action: str, key: 
 
 async def service_chosen(update: Update, context: BotContext) -> None:
     """A service button: go on with what the citizen wanted to do with it."""
-    query = update.callback_query
-    assert query is not None
-    pick = CallbackData.parse(query.data)
-    assert isinstance(pick, ServicePick)
-    await answer_button(query)
+    pick = await pressed(update, ServicePick)
     await act_on_service(update, context, pick.action, pick.key)

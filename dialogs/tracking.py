@@ -8,11 +8,11 @@ from telegram import Update
 
 from dialogs import texts
 from dialogs.booking import format_code
-from dialogs.callbacks import CallbackData, TrackCode
+from dialogs.callbacks import TrackCode
 from dialogs.context import BotContext
 from dialogs.formatting import fa_date, fa_day, fa_digits, fa_time
 from dialogs.keyboards import main_menu
-from dialogs.replies import answer_button, send
+from dialogs.replies import pressed, send
 from services.attempts import allow_attempt, record_failure
 from services.booking import ON_MY_WAY, RESCHEDULED, BookingView, find_booking
 from services.clock import TEHRAN, tehran_now
@@ -72,9 +72,5 @@ async def show_timeline(update: Update, context: BotContext, code: str) -> None:
 
 async def code_chosen(update: Update, context: BotContext) -> None:
     """The track button under news of a request."""
-    query = update.callback_query
-    assert query is not None
-    pick = CallbackData.parse(query.data)
-    assert isinstance(pick, TrackCode)
-    await answer_button(query)
+    pick = await pressed(update, TrackCode)
     await show_timeline(update, context, pick.code)

@@ -37,9 +37,13 @@ def national_code_problem(digits: str) -> NationalCodeProblem | None:
         return NationalCodeProblem.NOT_TEN_DIGITS
     if len(set(digits)) == 1 or digits[3:9] == "000000":
         return NationalCodeProblem.PLACEHOLDER
-    remainder = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9])) % 11
-    check = remainder if remainder < 2 else 11 - remainder
-    return None if int(digits[9]) == check else NationalCodeProblem.CHECKSUM
+    return None if digits[9] == check_digit(digits[:9]) else NationalCodeProblem.CHECKSUM
+
+
+def check_digit(body: str) -> str:
+    """The tenth digit of a national code: weights 10…2 over the first nine, mod 11."""
+    remainder = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
+    return str(remainder if remainder < 2 else 11 - remainder)
 
 
 def parse_national_code(text: str) -> tuple[str | None, NationalCodeProblem | None]:
@@ -117,7 +121,7 @@ _WEEKDAYS = {
     "جمعه": 6,
 }
 _RELATIVE_DAYS = {"امروز": 0, "فردا": 1, "پس فردا": 2, "پسفردا": 2, "emrooz": 0, "farda": 1}
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     "یک": 1,
     "یه": 1,
     "دو": 2,
@@ -153,7 +157,7 @@ _MONTH_DATE = re.compile(
 )
 _WEEKDAY = re.compile(rf"(?<![\w])({_alternation(_WEEKDAYS)})(?![\w])")
 _RELATIVE = re.compile(rf"(?<![\w])({_alternation(_RELATIVE_DAYS)})(?![\w])", re.IGNORECASE)
-_HOUR_WORD = _alternation(_NUMBER_WORDS)
+_HOUR_WORD = _alternation(NUMBER_WORDS)
 _CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3])\s*:\s*([0-5]\d)(?!\d)")
 _SPOKEN_TIME = re.compile(
     rf"(?:ساعت\s*)?(?<![\w/])(\d{{1,2}}|{_HOUR_WORD})(?![\w/])"
@@ -236,7 +240,7 @@ def find_time(text: str) -> dt.time | None:
         if not said_hour:
             continue  # a lone number is not a time
         raw = match.group(1)
-        hour = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+        hour = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
         minute = {"نیم": 30, "ربع": 15}.get(match.group(2) or "", 0)
         if match.group(3):
             minute = int(match.group(3))

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from nlp.extract import Extracted, extract
+from nlp.extract import NUMBER_WORDS, Extracted, extract
 from nlp.intents import CUES, NEED_A_SERVICE_WHEN_WEAK, PRECEDENCE, Intent
 from nlp.normalize import key_of_normalized, matching_key, normalize
 from nlp.tracking import looks_like_tracking_code
@@ -68,18 +68,7 @@ _LATIN_WORD = re.compile(r"^[a-z]+$")
 _DOUBLED = re.compile(r"(\w)\1")
 _DISTRICT = re.compile(r"منطقه\s*(\d{1,2}|[^\s\d]+)")
 _DISTRICT_WORDS = {
-    "یک": 1,
-    "دو": 2,
-    "سه": 3,
-    "چهار": 4,
-    "پنج": 5,
-    "شش": 6,
-    "هفت": 7,
-    "هشت": 8,
-    "نه": 9,
-    "ده": 10,
-    "یازده": 11,
-    "دوازده": 12,
+    **NUMBER_WORDS,
     "سیزده": 13,
     "چهارده": 14,
     "پانزده": 15,

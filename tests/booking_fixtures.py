@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from nlp.extract import check_digit
 from nlp.tracking import new_tracking_code
 from services.booking import BookingRequest
 from services.clock import TEHRAN
@@ -30,8 +31,7 @@ SERVICES = ("passport_issue", "birth_certificate_duplicate")
 def valid_national_code(n: int) -> str:
     """The n-th valid national code (a serial number with its check digit)."""
     body = f"{n + 12_345_678:09d}"
-    remainder = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
-    return body + str(remainder if remainder < 2 else 11 - remainder)
+    return body + check_digit(body)
 
 
 async def office_with_desks(
