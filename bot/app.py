@@ -30,6 +30,7 @@ from dialogs import (
     menu,
     my_bookings,
     routing,
+    staff,
     texts,
     tracking,
 )
@@ -45,6 +46,8 @@ from dialogs.callbacks import (
     MyBooking,
     OfficeAction,
     ServicePick,
+    StaffAction,
+    StaffCancel,
     TrackCode,
 )
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
@@ -107,6 +110,8 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         CommandHandler(["docs", "find", "book"], menu.service_command, filters=private),
         CommandHandler("track", menu.track_command, filters=private),
         CommandHandler("mybookings", menu.my_bookings, filters=private),
+        CommandHandler("link", staff.link_command),
+        CommandHandler("agenda", staff.agenda_command, filters=filters.ChatType.GROUPS | private),
         CommandHandler(
             ["start", "help", "find", "docs", "book", "track", "mybookings"],
             menu.group_hint,
@@ -123,6 +128,8 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         CallbackQueryHandler(booking.confirmed, pattern=_carries(BookConfirm)),
         CallbackQueryHandler(my_bookings.chosen, pattern=_carries(MyBooking)),
         CallbackQueryHandler(tracking.code_chosen, pattern=_carries(TrackCode)),
+        CallbackQueryHandler(staff.action_chosen, pattern=_carries(StaffAction)),
+        CallbackQueryHandler(staff.cancel_chosen, pattern=_carries(StaffCancel)),
         CallbackQueryHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
         CallbackQueryHandler(menu.stale_button),
         MessageHandler(private & filters.COMMAND, menu.unknown_command),

@@ -18,6 +18,7 @@ from services.closures import ClosureError, add_closure, closures_ahead
 from services.importing import ImportFailed, ImportResult, import_catalogue, import_offices
 from services.sample_data import load_sample
 from services.settings import Settings, SettingsError, load_settings
+from services.staff import new_link_code, unlink_office
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import current_revision, upgrade_to_head
 
@@ -70,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     emulator.add_argument("--listen", default="127.0.0.1:8081", help="HOST:PORT to serve on")
     emulator.add_argument("--token", default="123456:TEST-TOKEN", help="the bot token it accepts")
+
+    office = commands.add_parser("office", help="link an office's Telegram group, or unlink it")
+    office_commands = office.add_subparsers(dest="office_command", required=True)
+    office_link = office_commands.add_parser("link", help="a one-time code for /link CODE")
+    office_link.add_argument("office", metavar="OFFICE_CODE")
+    office_link.add_argument("--hours", type=int, default=48, help="how long the code works")
+    office_unlink = office_commands.add_parser("unlink", help="forget the office's chat and staff")
+    office_unlink.add_argument("office", metavar="OFFICE_CODE")
 
     crisis = commands.add_parser(
         "crisis", help="essential services only: on, off, or show the current state"
@@ -178,6 +187,32 @@ async def _closure(settings: Settings, args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             return 2
         print(f"closure {added.id} added; {added.bookings_affected} booking(s) told")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _office(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        sessions = session_factory(engine)
+        if args.office_command == "unlink":
+            if not await unlink_office(sessions, args.office):
+                print(f"no office with code {args.office!r}", file=sys.stderr)
+                return 2
+            print(f"office {args.office} unlinked: its chat gets no more bookings")
+            return 0
+        try:
+            code, name = await new_link_code(sessions, args.office, tehran_now(), args.hours)
+        except LookupError as exc:
+            print(exc.args[0], file=sys.stderr)
+            return 2
+        print(
+            f"link code for {name}: {code}\n"
+            f"valid for {args.hours} hours, once. Staff add the bot to their group and send:\n"
+            f"  /link {code}"
+        )
     finally:
         await engine.dispose()
     return 0
@@ -293,6 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "import" and not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
+    if args.command == "office":
+        return asyncio.run(_office(settings, args))
     if args.command == "closure":
         return asyncio.run(_closure(settings, args))
     if args.command == "crisis":

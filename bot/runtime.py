@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import CallbackContext
 
 from bot.app import BotApplication, build_application, publish_commands
-from bot.delivery import deliver_to_citizens
+from bot.delivery import deliver_to_citizens, deliver_to_staff
 from dialogs.context import DEPS_KEY, Deps
 from dialogs.understanding import build_interpreter
 from nlp.tracking import new_tracking_code
@@ -77,6 +77,7 @@ async def open_services(settings: Settings, *, with_sample: bool) -> AsyncIterat
 async def _deliver(context: CallbackContext[Any, Any, Any, Any]) -> None:
     deps = context.application.bot_data[DEPS_KEY]
     await deliver_to_citizens(deps, context.bot)
+    await deliver_to_staff(deps, context.bot)
 
 
 @asynccontextmanager

@@ -232,3 +232,28 @@ class TrackCode(CallbackData, prefix="tc"):
 
     def is_valid(self) -> bool:
         return bool(re.fullmatch(r"[0-9A-Z]{8}", self.code))
+
+
+STAFF_ACTIONS = ("confirm", "arrived", "done", "no_show", "docs", "ready", "cancel")
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffAction(CallbackData, prefix="sa"):
+    """A button under a booking in the office's group."""
+
+    action: str
+    booking_id: int
+
+    def is_valid(self) -> bool:
+        return self.action in STAFF_ACTIONS and self.booking_id > 0
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffCancel(CallbackData, prefix="sx"):
+    """Cancel a booking, for one of the offered reasons (index)."""
+
+    booking_id: int
+    reason: int
+
+    def is_valid(self) -> bool:
+        return self.booking_id > 0 and 0 <= self.reason < 10

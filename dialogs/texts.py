@@ -320,3 +320,45 @@ OFFICE_CLOSED_NOTICE = (
     "نوبت {code} ({service}) سر جایش است اما دفتر آن زمان کار نمی‌کند؛ لطفاً زمان را تغییر "
     "دهید یا نوبت را لغو کنید (در حد مجاز شما حساب نمی‌شود)."
 )
+
+# --- Counter staff (in the office's group) ---------------------------------------------------
+STAFF_LINKED = (
+    "✅ این گفت‌وگو به «{office}» وصل شد. نوبت‌های تازه، لغوها و جابه‌جایی‌ها اینجا می‌آید و "
+    "با دکمه‌ها وضعیت را تغییر می‌دهید. مدیران گروه هم می‌توانند دکمه‌ها را بزنند. "
+    "/agenda فهرست نوبت‌های امروز را نشان می‌دهد."
+)
+STAFF_LINK_REFUSED = (
+    "این کد معتبر نیست، پیش‌تر به کار رفته یا منقضی شده است. از پشتیبانی کد تازه بخواهید."
+)
+STAFF_LINK_USAGE = "کد اتصال را بعد از دستور بنویسید؛ مثلاً /link ABCDE-23456"
+STAFF_NOT_LINKED = "این گفت‌وگو به هیچ دفتری وصل نیست. برای اتصال /link و کد اتصال را بفرستید."
+STAFF_ONLY = "فقط کارکنان همین دفتر می‌توانند این کار را انجام دهند."
+STAFF_ALREADY = "این کار پیش‌تر انجام شده است؛ وضعیت فعلی: {status}"
+STAFF_NEW = (
+    "🆕 نوبت تازه — {service}\n📅 {day} ساعت {time}\n🔢 {code}\n👤 {name}\n"
+    "🪪 {national_code} · 📱 {mobile}\n\n{documents}"
+)
+STAFF_RESCHEDULED = "🔁 نوبت {code} ({service}) جابه‌جا شد: {day} ساعت {time}\n👤 {name}"
+STAFF_CANCELLED = "❌ نوبت {code} ({service}، {day} ساعت {time}) را شهروند لغو کرد."
+STAFF_ON_MY_WAY = "🚶 صاحب نوبت {code} ({service}، ساعت {time}) در راه است."
+STAFF_DOCUMENTS = "مدارکی که بررسی کنید:"
+STAFF_DONE_BY = "✔️ {status} — {who}، {when}"
+STAFF_CONFIRM = "✅ تأیید"
+STAFF_ARRIVED = "🙋 حاضر شد"
+STAFF_DONE = "🏁 انجام شد"
+STAFF_NO_SHOW = "🚫 نیامد"
+STAFF_NEEDS_DOCS = "📎 مدرک کم است"
+STAFF_READY = "📦 آمادهٔ تحویل"
+STAFF_CANCEL = "✖️ لغو…"
+STAFF_CANCEL_WHY = "دلیل لغو:"
+STAFF_CANCEL_REASONS = (
+    "تعطیلی پیش‌بینی‌نشدهٔ دفتر",
+    "این خدمت فعلاً ارائه نمی‌شود",
+    "به درخواست شهروند",
+    "نوبت تکراری",
+)
+STAFF_NEEDS_DOCS_NOTE = "مدارک بیشتری لازم است؛ لطفاً با دفتر تماس بگیرید."
+AGENDA_HEADER = "📋 نوبت‌های «{office}» — {day}"
+AGENDA_LINE = "{time} — {service} — {code} — {name} ({national_code}) — {status}"
+AGENDA_EMPTY = "📋 «{office}» برای {day} نوبتی ندارد."
+AGENDA_BAD_DATE = "تاریخ را نفهمیدم؛ مثلاً /agenda فردا یا /agenda ۱۴۰۵/۹/۱۰"

@@ -134,6 +134,7 @@ class BookingView:
     reschedule_count: int
     chat_id: int
     telegram_user_id: int
+    citizen_name: str | None = None
     timeline: tuple[TimelineEntry, ...] = field(default=())
 
     @property
@@ -157,7 +158,7 @@ async def set_essential_only(sessions: async_sessionmaker[AsyncSession], on: boo
 # --- reading -------------------------------------------------------------------------------
 
 
-async def _view(
+async def booking_view(
     session: AsyncSession, booking: Booking, with_timeline: bool = False
 ) -> BookingView:
     office = await session.get(Office, booking.office_id)
@@ -193,6 +194,7 @@ async def _view(
         reschedule_count=booking.reschedule_count,
         chat_id=booking.chat_id,
         telegram_user_id=booking.telegram_user_id,
+        citizen_name=booking.citizen_name,
         timeline=timeline,
     )
 
@@ -205,7 +207,7 @@ async def find_booking(
         booking = await session.scalar(
             select(Booking).where(Booking.tracking_code == tracking_code.upper())
         )
-        return None if booking is None else await _view(session, booking, with_timeline=True)
+        return None if booking is None else await booking_view(session, booking, with_timeline=True)
 
 
 async def booking_by_idempotency_key(
@@ -213,7 +215,7 @@ async def booking_by_idempotency_key(
 ) -> BookingView | None:
     async with sessions() as session:
         booking = await session.scalar(select(Booking).where(Booking.idempotency_key == key))
-        return None if booking is None else await _view(session, booking)
+        return None if booking is None else await booking_view(session, booking)
 
 
 async def booking_by_id(
@@ -221,7 +223,7 @@ async def booking_by_id(
 ) -> BookingView | None:
     async with sessions() as session:
         booking = await session.get(Booking, booking_id)
-        return None if booking is None else await _view(session, booking, with_timeline)
+        return None if booking is None else await booking_view(session, booking, with_timeline)
 
 
 async def active_bookings(
@@ -237,7 +239,7 @@ async def active_bookings(
             )
             .order_by(Booking.starts_at)
         )
-        return [await _view(session, b) for b in rows]
+        return [await booking_view(session, b) for b in rows]
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -413,7 +415,7 @@ async def book(
                     select(Booking).where(Booking.idempotency_key == request.idempotency_key)
                 )
                 if existing is not None:
-                    return await _view(session, existing), False
+                    return await booking_view(session, existing), False
                 office = await session.get(Office, request.office_id)
                 service = await session.get(Service, request.service_key)
                 if office is None or service is None:
@@ -475,7 +477,7 @@ async def book(
                     service.key,
                     request.starts_at.isoformat(),
                 )
-                return await _view(session, booking), True
+                return await booking_view(session, booking), True
         except IntegrityError as exc:
             message = str(exc.orig).lower()
             if "idempotency" in message:
@@ -484,7 +486,7 @@ async def book(
                         select(Booking).where(Booking.idempotency_key == request.idempotency_key)
                     )
                     if existing is not None:
-                        return await _view(session, existing), False
+                        return await booking_view(session, existing), False
             if "national_code" in message or "uq_bookings_active" in message:
                 raise BookingRefused(Refusal.DUPLICATE_ACTIVE) from None
             if "tracking_code" in message:
@@ -538,7 +540,7 @@ async def cancel(
         session.add(BookingEvent(booking_id=booking.id, status="cancelled", actor_kind="citizen"))
         session.add_all(_office_events(office, booking, "booking.cancelled", now))
         await session.flush()
-        return await _view(session, booking)
+        return await booking_view(session, booking)
 
 
 async def reschedule(
@@ -581,7 +583,7 @@ async def reschedule(
         session.add_all(_reminders(booking, now))
         session.add_all(_office_events(office, booking, "booking.rescheduled", now))
         await session.flush()
-        return await _view(session, booking)
+        return await booking_view(session, booking)
 
 
 ON_MY_WAY = "on_my_way"
@@ -646,4 +648,4 @@ async def change_status(
                 outbox_event("request.status_changed", "webhook", booking, now, status=status)
             )
         await session.flush()
-        return await _view(session, booking)
+        return await booking_view(session, booking)

@@ -407,6 +407,33 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 
+class OfficeLinkCode(Base):
+    """A one-time code an operator hands to an office's staff to link their Telegram chat;
+    only its hash is kept."""
+
+    __tablename__ = "office_link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OfficeStaff(Base):
+    """A Telegram user who works for an office (linked it, or was added by an operator);
+    the admins of the office's linked group count as staff too."""
+
+    __tablename__ = "office_staff"
+
+    office_id: Mapped[int] = mapped_column(
+        ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
+    )
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class AttemptCounter(Base):
     """Failed attempts of one kind by one user in a time window (e.g. unknown tracking
     codes), so guessing is slowed down for everyone, across workers."""

@@ -219,3 +219,13 @@ def test_closures_are_announced_and_listed_from_the_command_line(tmp_path: Path)
         ["closure", "add", "--nation", "--from", "1409/13/40", "--reason", "x"], "", tmp_path
     )
     assert bad_date.returncode == 2 and "unreadable date" in bad_date.stderr
+
+
+def test_an_operator_makes_a_link_code_and_unlinks_an_office(tmp_path: Path) -> None:
+    assert run_cli(["seed"], "", tmp_path).returncode == 0
+    made = run_cli(["office", "link", "S-0001"], "", tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "/link " in made.stdout and "valid for 48 hours, once" in made.stdout
+    assert run_cli(["office", "link", "NOPE"], "", tmp_path).returncode == 2
+    unlinked = run_cli(["office", "unlink", "S-0001"], "", tmp_path)
+    assert unlinked.returncode == 0 and "unlinked" in unlinked.stdout

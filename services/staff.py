@@ -1,0 +1,132 @@
+"""Counter staff in Telegram: linking an office's group with a one-time code, who may act
+for an office, and the day's agenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.booking import BookingView, booking_view
+from services.clock import TEHRAN
+from services.storage.models import Booking, Office, OfficeLinkCode, OfficeStaff
+
+# Unambiguous letters and digits, as tracking codes use (no 0/O, 1/I/L, U).
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10
+LINK_CODE_HOURS = 48
+
+
+class LinkRefused(Exception):
+    """The code is unknown, used or expired (one answer for all: no hint for guessers)."""
+
+
+@dataclass(frozen=True)
+class LinkedOffice:
+    office_id: int
+    office_name: str
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().replace("-", "").encode()).hexdigest()
+
+
+async def new_link_code(
+    sessions: async_sessionmaker[AsyncSession],
+    office_code: str,
+    now: dt.datetime,
+    hours: int = LINK_CODE_HOURS,
+) -> tuple[str, str]:
+    """A fresh one-time code for the office (returned once, stored hashed) and its name."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    async with sessions() as session, session.begin():
+        office = await session.scalar(select(Office).where(Office.code == office_code))
+        if office is None:
+            raise LookupError(f"no office with code {office_code!r}")
+        session.add(
+            OfficeLinkCode(
+                code_hash=_hash(code),
+                office_id=office.id,
+                expires_at=now + dt.timedelta(hours=hours),
+            )
+        )
+        return f"{code[:5]}-{code[5:]}", office.name
+
+
+async def link_chat(
+    sessions: async_sessionmaker[AsyncSession],
+    code: str,
+    chat_id: int,
+    telegram_user_id: int,
+    user_name: str,
+    now: dt.datetime,
+) -> LinkedOffice:
+    """Links the chat to the code's office (a group, or one clerk's private chat) and makes
+    the sender staff; the code then works no more."""
+    async with sessions() as session, session.begin():
+        link = await session.get(OfficeLinkCode, _hash(code), with_for_update=True)
+        if link is None or link.used_at is not None or link.expires_at <= now:
+            raise LinkRefused
+        office = await session.get(Office, link.office_id)
+        assert office is not None
+        link.used_at = now
+        office.staff_chat_id = chat_id
+        await session.merge(
+            OfficeStaff(office_id=office.id, telegram_user_id=telegram_user_id, name=user_name)
+        )
+        return LinkedOffice(office.id, office.name)
+
+
+async def unlink_office(sessions: async_sessionmaker[AsyncSession], office_code: str) -> bool:
+    """Forgets the office's chat and its staff (an operator, when staff change)."""
+    async with sessions() as session, session.begin():
+        office = await session.scalar(select(Office).where(Office.code == office_code))
+        if office is None:
+            return False
+        office.staff_chat_id = None
+        await session.execute(delete(OfficeStaff).where(OfficeStaff.office_id == office.id))
+        return True
+
+
+async def office_of_chat(
+    sessions: async_sessionmaker[AsyncSession], chat_id: int
+) -> LinkedOffice | None:
+    async with sessions() as session:
+        office = await session.scalar(select(Office).where(Office.staff_chat_id == chat_id))
+        return None if office is None else LinkedOffice(office.id, office.name)
+
+
+async def office_chat(sessions: async_sessionmaker[AsyncSession], office_id: int) -> int | None:
+    """The chat the office's staff linked, if any."""
+    async with sessions() as session:
+        office = await session.get(Office, office_id)
+        return None if office is None else office.staff_chat_id
+
+
+async def is_registered_staff(
+    sessions: async_sessionmaker[AsyncSession], office_id: int, telegram_user_id: int
+) -> bool:
+    async with sessions() as session:
+        return await session.get(OfficeStaff, (office_id, telegram_user_id)) is not None
+
+
+async def agenda(
+    sessions: async_sessionmaker[AsyncSession], office_id: int, day: dt.date
+) -> list[BookingView]:
+    """The office's bookings of a (Tehran) day, by time, whatever their status."""
+    start = dt.datetime.combine(day, dt.time(0, 0), TEHRAN)
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(Booking)
+            .where(
+                Booking.office_id == office_id,
+                Booking.starts_at >= start,
+                Booking.starts_at < start + dt.timedelta(days=1),
+            )
+            .order_by(Booking.starts_at, Booking.id)
+        )
+        return [await booking_view(session, booking) for booking in rows]

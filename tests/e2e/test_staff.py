@@ -1,0 +1,112 @@
+"""The office's staff get each booking in their group and move it on with buttons."""
+
+from __future__ import annotations
+
+import jdatetime
+from sqlalchemy import select
+
+from dialogs import texts
+from dialogs.callbacks import StaffAction
+from services.clock import TEHRAN as TEHRAN_TZ
+from services.clock import tehran_now
+from services.staff import new_link_code
+from services.storage.models import Booking, Office
+from tests.e2e.conftest import World
+from tests.e2e.test_booking import NATIONAL_CODE, TEHRAN, book_to_summary
+
+GROUP = -1001234567
+SERVICE = "birth_certificate_replacement"
+
+
+async def link_first_office(world: World) -> tuple[Office, str]:
+    """Links the group to the office a citizen in Tehran will see first."""
+    (nearest,) = world.deps.directory.index.nearest(SERVICE, *TEHRAN, 1)
+    async with world.deps.sessions() as session:
+        office = await session.get(Office, nearest.office.id)
+        assert office is not None
+    code, _ = await new_link_code(world.deps.sessions, office.code, tehran_now())
+    await world.client.add_group(GROUP, f"کارکنان {office.name}")
+    return office, code
+
+
+async def test_a_booking_reaches_the_office_group_and_staff_move_it_on(world: World) -> None:
+    office, code = await link_first_office(world)
+    clerk = world.client.person(8001, "کارمند").in_chat(GROUP)
+    linked = await clerk.says(f"/link {code}")
+    assert linked.text == texts.STAFF_LINKED.format(office=office.name)
+    again = await world.client.person(8009, "دیگری").in_chat(-1009).says(f"/link {code}")
+    assert again.text == texts.STAFF_LINK_REFUSED  # a code works once
+
+    citizen = world.client.person(8002, "شهروند")
+    await book_to_summary(citizen)
+    seq = (await world.client.state())["seq"]
+    await citizen.presses(texts.BOOK_CONFIRM)
+    news = await world.client.wait(GROUP, seq, within=10)
+    message = news.last
+    assert message.text.startswith("🆕 نوبت تازه — تعویض شناسنامه")
+    assert "۰۴۹*****۹۹" in message.text and NATIONAL_CODE not in message.text
+    assert "👤 شهروند" in message.text
+    assert message.labels[:2] == [texts.STAFF_CONFIRM, texts.STAFF_ARRIVED]
+
+    # A member of the group who is not staff is refused, and nothing changes.
+    stranger = world.client.person(8003, "رهگذر").in_chat(GROUP)
+    await stranger.presses(texts.STAFF_ARRIVED, expect_reply=False)
+    answers = await world.client.callback_answers(GROUP)
+    assert answers[-1]["text"] == texts.STAFF_ONLY
+    async with world.deps.sessions() as session:
+        booking = (await session.scalars(select(Booking))).one()
+        assert booking.status == "booked"
+
+    citizen_seq = (await world.client.state())["seq"]
+    arrived = await clerk.presses(texts.STAFF_ARRIVED)
+    assert arrived.last.edited
+    assert "✔️ در دفتر حاضر شدید — کارمند" in arrived.last.text
+    assert texts.STAFF_DONE in arrived.last.labels
+    told = await world.client.wait(citizen.chat_id, citizen_seq, within=10)
+    assert texts.STATUS_NAMES["checked_in"] in told.last.text
+
+    # A group admin who never linked anything is staff too.
+    world.emulator.add_user(8004, "مدیر")
+    world.emulator.add_member(GROUP, 8004, "administrator")
+    boss = world.client.person(8004, "مدیر").in_chat(GROUP)
+    done = await boss.presses(texts.STAFF_DONE)
+    assert "✔️ انجام شد — مدیر" in done.last.text
+
+    # Yesterday's "arrived" pressed again is answered, not applied twice.
+    await clerk.presses(
+        texts.STAFF_READY, data=StaffAction("arrived", booking.id).pack(), expect_reply=False
+    )
+    answers = await world.client.callback_answers(GROUP)
+    assert answers[-1]["text"] == texts.STAFF_ALREADY.format(status=texts.STATUS_NAMES["done"])
+    timeline = await citizen.says(f"/track {booking.tracking_code}")
+    assert timeline.text.count("• ") == 3  # booked, checked in, done
+
+    assert booking.starts_at is not None
+    day = jdatetime.date.fromgregorian(date=booking.starts_at.astimezone(TEHRAN_TZ).date())
+    agenda = await clerk.says(f"/agenda {day.year}/{day.month}/{day.day}")
+    assert agenda.text.startswith(f"📋 نوبت‌های «{office.name}»")
+    code_shown = f"{booking.tracking_code[:4]}-{booking.tracking_code[4:]}"
+    assert f"{code_shown} — شهروند (۰۴۹*****۹۹) — انجام شد" in agenda.text
+
+
+async def test_staff_cancel_with_a_reason_the_citizen_reads(world: World) -> None:
+    _, code = await link_first_office(world)
+    clerk = world.client.person(8101, "کارمند").in_chat(GROUP)
+    await clerk.says(f"/link {code}")
+    citizen = world.client.person(8102, "شهروند")
+    await book_to_summary(citizen)
+    await citizen.presses(texts.BOOK_CONFIRM)
+    await world.client.wait(GROUP, (await world.client.state())["seq"] - 1, within=10)
+    why = await clerk.presses(texts.STAFF_CANCEL)
+    assert why.last.labels == list(texts.STAFF_CANCEL_REASONS)
+    seq = (await world.client.state())["seq"]
+    await clerk.presses(texts.STAFF_CANCEL_REASONS[0])
+    told = await world.client.wait(citizen.chat_id, seq, within=10)
+    assert texts.STATUS_NAMES["cancelled"] in told.last.text
+    assert texts.STAFF_CANCEL_REASONS[0] in told.last.text
+    assert (await citizen.says("/mybookings")).text == texts.MY_NONE
+
+
+async def test_agenda_outside_a_linked_chat_says_how_to_link(world: World) -> None:
+    reply = await world.client.person(8201, "کسی").in_chat(-1000777).says("/agenda")
+    assert reply.text == texts.STAFF_NOT_LINKED
