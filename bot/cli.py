@@ -16,11 +16,14 @@ from services.booking import essential_only, set_essential_only
 from services.clock import TEHRAN, tehran_now
 from services.closures import ClosureError, add_closure, closures_ahead
 from services.importing import ImportFailed, ImportResult, import_catalogue, import_offices
+from services.outbox import dead_letters, replay
+from services.privacy import Vault, secret_key_for
 from services.sample_data import load_sample
 from services.settings import Settings, SettingsError, load_settings
 from services.staff import new_link_code, unlink_office
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import current_revision, upgrade_to_head
+from services.webhooks import set_webhook
 
 NO_TOKEN = """\
 PISHKHAN_BOT_TOKEN is not set, so the bot cannot reach Telegram.
@@ -79,6 +82,18 @@ def _parser() -> argparse.ArgumentParser:
     office_link.add_argument("--hours", type=int, default=48, help="how long the code works")
     office_unlink = office_commands.add_parser("unlink", help="forget the office's chat and staff")
     office_unlink.add_argument("office", metavar="OFFICE_CODE")
+    office_hook = office_commands.add_parser(
+        "webhook", help="send the office's bookings to its own system (signed webhooks)"
+    )
+    office_hook.add_argument("office", metavar="OFFICE_CODE")
+    office_hook.add_argument("url", nargs="?", help="the endpoint; leave out with --remove")
+    office_hook.add_argument("--remove", action="store_true", help="stop sending")
+
+    outbox = commands.add_parser("outbox", help="dead letters: list them, or replay them")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_commands.add_parser("list", help="events given up on, with their last error")
+    outbox_replay = outbox_commands.add_parser("replay", help="send dead letters again")
+    outbox_replay.add_argument("ids", nargs="*", type=int, help="event numbers (default: all)")
 
     crisis = commands.add_parser(
         "crisis", help="essential services only: on, off, or show the current state"
@@ -197,6 +212,26 @@ async def _office(settings: Settings, args: argparse.Namespace) -> int:
     try:
         await upgrade_to_head(engine)
         sessions = session_factory(engine)
+        if args.office_command == "webhook":
+            if not args.remove and not (args.url or "").startswith(("https://", "http://")):
+                print("give the endpoint's http(s) URL, or --remove", file=sys.stderr)
+                return 2
+            try:
+                secret = await set_webhook(
+                    sessions, Vault(secret_key_for(settings)), args.office,
+                    None if args.remove else args.url,
+                )  # fmt: skip
+            except LookupError as exc:
+                print(exc.args[0], file=sys.stderr)
+                return 2
+            if secret is None:
+                print(f"office {args.office}: webhooks stopped")
+            else:
+                print(
+                    f"office {args.office}: events go to {args.url}, signed per Standard "
+                    f"Webhooks with this secret (shown once; give it to the counter):\n{secret}"
+                )
+            return 0
         if args.office_command == "unlink":
             if not await unlink_office(sessions, args.office):
                 print(f"no office with code {args.office!r}", file=sys.stderr)
@@ -213,6 +248,27 @@ async def _office(settings: Settings, args: argparse.Namespace) -> int:
             f"valid for {args.hours} hours, once. Staff add the bot to their group and send:\n"
             f"  /link {code}"
         )
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        sessions = session_factory(engine)
+        if args.outbox_command == "list":
+            letters = await dead_letters(sessions)
+            for letter in letters:
+                print(
+                    f"{letter.id}\t{letter.channel}\t{letter.event_type}\toffice "
+                    f"{letter.office_id}\t{letter.attempts} attempts\t{letter.last_error or ''}"
+                )
+            print(f"{len(letters)} dead letter(s)")
+            return 0
+        count = await replay(sessions, args.ids or None, tehran_now())
+        print(f"{count} event(s) queued again")
     finally:
         await engine.dispose()
     return 0
@@ -330,6 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "office":
         return asyncio.run(_office(settings, args))
+    if args.command == "outbox":
+        return asyncio.run(_outbox(settings, args))
     if args.command == "closure":
         return asyncio.run(_closure(settings, args))
     if args.command == "crisis":

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from aiohttp import ClientSession
 from telegram import Update
 from telegram.ext import CallbackContext
 
 from bot.app import BotApplication, build_application, publish_commands
-from bot.delivery import deliver_to_citizens, deliver_to_staff
+from bot.delivery import WORKER, deliver_to_citizens, deliver_to_staff
 from dialogs.context import DEPS_KEY, Deps
 from dialogs.understanding import build_interpreter
 from nlp.tracking import new_tracking_code
@@ -21,35 +22,16 @@ from services.catalogue import service_names
 from services.clock import tehran_now
 from services.conversation import ConversationStore
 from services.locator import OfficeDirectory
-from services.privacy import Vault, new_secret_key
+from services.privacy import Vault, secret_key_for
 from services.sample_data import prepare_database
 from services.scheduling import BookingRules
-from services.settings import Settings, SettingsError
+from services.settings import Settings
 from services.storage.db import create_engine, session_factory
+from services.webhooks import deliver_webhooks
 
 log = logging.getLogger(__name__)
 
-
-def secret_key(settings: Settings) -> str:
-    """PISHKHAN_SECRET_KEY, or for a SQLite file without one (trying the bot out), a key
-    kept beside the database file, readable by its owner only."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value()
-    path = settings.sqlite_path
-    if path is None:
-        raise SettingsError(
-            "PISHKHAN_SECRET_KEY: must be set to encrypt national codes and mobiles "
-            "(any long random string; keep it safe, losing it loses access to them)"
-        )
-    key_file = path.with_name(path.name + ".key")
-    if not key_file.exists():
-        key_file.touch(mode=0o600)
-        key_file.write_text(new_secret_key(), encoding="utf-8")
-        log.warning(
-            "PISHKHAN_SECRET_KEY is not set: generated a key in %s; set the variable in production",
-            key_file,
-        )
-    return key_file.read_text(encoding="utf-8").strip()
+HTTP_KEY = "http"  # the aiohttp session webhooks go out through
 
 
 @asynccontextmanager
@@ -66,7 +48,7 @@ async def open_services(settings: Settings, *, with_sample: bool) -> AsyncIterat
             conversations=ConversationStore(engine, sessions),
             interpreter=build_interpreter(await service_names(sessions)),
             directory=await OfficeDirectory(sessions).fresh(tehran_now()),
-            vault=Vault(secret_key(settings)),
+            vault=Vault(secret_key_for(settings)),
             rules=BookingRules.from_settings(settings),
             new_code=new_tracking_code,
         )
@@ -78,6 +60,8 @@ async def _deliver(context: CallbackContext[Any, Any, Any, Any]) -> None:
     deps = context.application.bot_data[DEPS_KEY]
     await deliver_to_citizens(deps, context.bot)
     await deliver_to_staff(deps, context.bot)
+    http: ClientSession = context.application.bot_data[HTTP_KEY]
+    await deliver_webhooks(deps.sessions, deps.vault, http, WORKER, tehran_now())
 
 
 @asynccontextmanager
@@ -101,12 +85,14 @@ async def polling_bot(
         )
         await application.start()
         assert application.job_queue is not None
+        application.bot_data[HTTP_KEY] = http = ClientSession()
         application.job_queue.run_repeating(_deliver, interval=delivery_interval, first=0.5)
         try:
             yield application
         finally:
             await application.updater.stop()
-            await application.stop()
+            await application.stop()  # the delivery job stops with it
+            await http.close()
 
 
 async def wait_for_stop_signal() -> None:

@@ -114,3 +114,50 @@ async def failed(
             event.status = "dead"
         else:
             event.next_attempt_at = now + (retry_after or retry_delay(event.attempts))
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    event_id: str
+    event_type: str
+    channel: str
+    office_id: int | None
+    attempts: int
+    last_error: str | None
+    created_at: dt.datetime
+
+
+async def dead_letters(sessions: async_sessionmaker[AsyncSession]) -> list[DeadLetter]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(OutboxEvent).where(OutboxEvent.status == "dead").order_by(OutboxEvent.id)
+        )
+        return [
+            DeadLetter(
+                e.id,
+                e.event_id,
+                e.event_type,
+                e.channel,
+                e.office_id,
+                e.attempts,
+                e.last_error,
+                e.created_at,
+            )
+            for e in rows
+        ]
+
+
+async def replay(
+    sessions: async_sessionmaker[AsyncSession], ids: list[int] | None, now: dt.datetime
+) -> int:
+    """Dead letters (these, or all) go back to the queue, due now, with fresh attempts."""
+    async with sessions() as session, session.begin():
+        query = select(OutboxEvent).where(OutboxEvent.status == "dead")
+        if ids is not None:
+            query = query.where(OutboxEvent.id.in_(ids))
+        events = list(await session.scalars(query))
+        for event in events:
+            event.status, event.attempts, event.next_attempt_at = "pending", 0, now
+            event.claimed_until = None
+        return len(events)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from services.settings import Settings, SettingsError
+
+log = logging.getLogger(__name__)
 
 # Runs of 8+ digits (national codes, mobiles, cards) in any digit script, with the
 # separators people type inside them; the +98 / 0098 prefix is taken with the run.
@@ -64,3 +69,25 @@ class Vault:
 
 def new_secret_key() -> str:
     return secrets.token_urlsafe(32)
+
+
+def secret_key_for(settings: Settings) -> str:
+    """PISHKHAN_SECRET_KEY, or for a SQLite file without one (trying the bot out), a key
+    kept beside the database file, readable by its owner only."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    path = settings.sqlite_path
+    if path is None:
+        raise SettingsError(
+            "PISHKHAN_SECRET_KEY: must be set to encrypt national codes and mobiles "
+            "(any long random string; keep it safe, losing it loses access to them)"
+        )
+    key_file = path.with_name(path.name + ".key")
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(new_secret_key(), encoding="utf-8")
+        log.warning(
+            "PISHKHAN_SECRET_KEY is not set: generated a key in %s; set the variable in production",
+            key_file,
+        )
+    return key_file.read_text(encoding="utf-8").strip()

@@ -229,3 +229,17 @@ def test_an_operator_makes_a_link_code_and_unlinks_an_office(tmp_path: Path) -> 
     assert run_cli(["office", "link", "NOPE"], "", tmp_path).returncode == 2
     unlinked = run_cli(["office", "unlink", "S-0001"], "", tmp_path)
     assert unlinked.returncode == 0 and "unlinked" in unlinked.stdout
+
+
+def test_an_operator_sets_a_webhook_and_looks_at_dead_letters(tmp_path: Path) -> None:
+    assert run_cli(["seed"], "", tmp_path).returncode == 0
+    hook = run_cli(["office", "webhook", "S-0001", "https://counter.example/hook"], "", tmp_path)
+    assert hook.returncode == 0, hook.stderr
+    assert "whsec_" in hook.stdout
+    assert (
+        "webhooks stopped"
+        in run_cli(["office", "webhook", "S-0001", "--remove"], "", tmp_path).stdout
+    )
+    assert run_cli(["office", "webhook", "S-0001", "ftp://x"], "", tmp_path).returncode == 2
+    assert "0 dead letter(s)" in run_cli(["outbox", "list"], "", tmp_path).stdout
+    assert "0 event(s) queued again" in run_cli(["outbox", "replay"], "", tmp_path).stdout
