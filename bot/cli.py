@@ -15,6 +15,7 @@ from bot.logs import configure_logging
 from services.booking import essential_only, set_essential_only
 from services.clock import TEHRAN, tehran_now
 from services.closures import ClosureError, add_closure, closures_ahead
+from services.counter_api import new_api_token
 from services.importing import ImportFailed, ImportResult, import_catalogue, import_offices
 from services.outbox import dead_letters, replay
 from services.privacy import Vault, secret_key_for
@@ -82,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     office_link.add_argument("--hours", type=int, default=48, help="how long the code works")
     office_unlink = office_commands.add_parser("unlink", help="forget the office's chat and staff")
     office_unlink.add_argument("office", metavar="OFFICE_CODE")
+    office_token = office_commands.add_parser(
+        "token", help="a bearer token for the office's own system to call the counter API"
+    )
+    office_token.add_argument("office", metavar="OFFICE_CODE")
     office_hook = office_commands.add_parser(
         "webhook", help="send the office's bookings to its own system (signed webhooks)"
     )
@@ -231,6 +236,17 @@ async def _office(settings: Settings, args: argparse.Namespace) -> int:
                     f"office {args.office}: events go to {args.url}, signed per Standard "
                     f"Webhooks with this secret (shown once; give it to the counter):\n{secret}"
                 )
+            return 0
+        if args.office_command == "token":
+            try:
+                token = await new_api_token(sessions, args.office)
+            except LookupError as exc:
+                print(exc.args[0], file=sys.stderr)
+                return 2
+            print(
+                f"office {args.office}: counter API token (shown once; the old one no longer "
+                f"works):\n{token}"
+            )
             return 0
         if args.office_command == "unlink":
             if not await unlink_office(sessions, args.office):

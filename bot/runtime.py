@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 from telegram import Update
 from telegram.ext import CallbackContext
 
 from bot.app import BotApplication, build_application, publish_commands
 from bot.delivery import WORKER, deliver_to_citizens, deliver_to_staff
+from bot.http_api import build_http_app
 from dialogs.context import DEPS_KEY, Deps
 from dialogs.understanding import build_interpreter
 from nlp.tracking import new_tracking_code
@@ -111,6 +112,16 @@ async def run_polling(settings: Settings, *, with_sample: bool) -> None:
             deps, token=settings.bot_token.get_secret_value(), base_url=settings.telegram_base_url
         ) as application,
     ):
-        log.info("polling as @%s; stop with Ctrl+C", application.bot.username)
-        await wait_for_stop_signal()
+        http = web.AppRunner(build_http_app(deps.sessions), access_log=None)
+        await http.setup()
+        await web.TCPSite(http, settings.listen_host, settings.listen_port).start()
+        log.info(
+            "polling as @%s; counter API on http://%s; stop with Ctrl+C",
+            application.bot.username,
+            settings.listen,
+        )
+        try:
+            await wait_for_stop_signal()
+        finally:
+            await http.cleanup()
         log.info("stopping: finishing updates in flight")

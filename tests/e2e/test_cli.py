@@ -241,5 +241,7 @@ def test_an_operator_sets_a_webhook_and_looks_at_dead_letters(tmp_path: Path) ->
         in run_cli(["office", "webhook", "S-0001", "--remove"], "", tmp_path).stdout
     )
     assert run_cli(["office", "webhook", "S-0001", "ftp://x"], "", tmp_path).returncode == 2
+    token = run_cli(["office", "token", "S-0001"], "", tmp_path)
+    assert token.returncode == 0 and "\npk_" in token.stdout
     assert "0 dead letter(s)" in run_cli(["outbox", "list"], "", tmp_path).stdout
     assert "0 event(s) queued again" in run_cli(["outbox", "replay"], "", tmp_path).stdout

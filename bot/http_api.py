@@ -1,0 +1,249 @@
+"""The bot's HTTP server: the counter API (per-office bearer token), its OpenAPI document,
+and /healthz. Errors answer in one shape, ``{"error": {"code", "message"}}``, and change
+nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.booking import BookingRefused, BookingView, Refusal, change_status
+from services.clock import TEHRAN, tehran_now
+from services.counter_api import booking_of_office, office_of_token
+from services.staff import agenda
+from services.storage.models import BOOKING_STATUSES
+
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+OFFICE = web.RequestKey("office_id", int)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# --- the document ----------------------------------------------------------------------------
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+BOOKING = {
+    "type": "object",
+    "required": ["tracking_code", "status", "service", "starts_at", "ends_at"],
+    "properties": {
+        "tracking_code": {"type": "string", "pattern": "^[0-9A-Z]{8}$"},
+        "status": {"type": "string", "enum": list(BOOKING_STATUSES)},
+        "service": {"type": "string"},
+        "service_name": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "citizen_name": {"type": ["string", "null"]},
+        "national_code_masked": {"type": "string"},
+        "mobile_masked": {"type": "string"},
+    },
+}
+AGENDA = {
+    "type": "object",
+    "required": ["date", "bookings"],
+    "properties": {
+        "date": {"type": "string", "format": "date"},
+        "bookings": {"type": "array", "items": BOOKING},
+    },
+}
+STATUS_CHANGE = {
+    "type": "object",
+    "required": ["status"],
+    "additionalProperties": False,
+    "properties": {
+        "status": {"type": "string", "enum": list(BOOKING_STATUSES)},
+        "note": {"type": "string", "maxLength": 500},
+    },
+}
+
+
+def _answers(ok: dict[str, Any], *errors: str) -> dict[str, Any]:
+    reasons = {
+        "401": "missing or wrong bearer token",
+        "404": "no such request at this office",
+        "409": "the request cannot move to that status from where it is",
+        "422": "the body or a parameter is not valid",
+    }
+    found = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
+    for status in errors:
+        found[status] = {
+            "description": reasons[status],
+            "content": {"application/json": {"schema": ERROR}},
+        }
+    return found
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Pishkhan counter API",
+        "version": "1.0.0",
+        "description": "A counter's own system reads its agenda and moves its requests on.",
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/v1/agenda": {
+            "get": {
+                "summary": "The office's bookings of a day, by time",
+                "parameters": [
+                    {
+                        "name": "date",
+                        "in": "query",
+                        "required": False,
+                        "description": "YYYY-MM-DD (Gregorian); today in Tehran if left out",
+                        "schema": {"type": "string", "format": "date"},
+                    }
+                ],
+                "responses": _answers(AGENDA, "401", "422"),
+            }
+        },
+        "/api/v1/requests/{tracking_code}/status": {
+            "post": {
+                "summary": "Move a request on; the citizen is told",
+                "parameters": [
+                    {
+                        "name": "tracking_code",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": STATUS_CHANGE}},
+                },
+                "responses": _answers(BOOKING, "401", "404", "409", "422"),
+            }
+        },
+        "/healthz": {
+            "get": {
+                "summary": "The bot and its database answer",
+                "security": [],
+                "responses": {"200": {"description": "healthy"}, "503": {"description": "not"}},
+            }
+        },
+    },
+}
+
+# --- handlers --------------------------------------------------------------------------------
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+def _booking_json(view: BookingView) -> dict[str, Any]:
+    return {
+        "tracking_code": view.tracking_code,
+        "status": view.status,
+        "service": view.service_key,
+        "service_name": view.service_name,
+        "starts_at": view.starts_at.isoformat(),
+        "ends_at": view.ends_at.isoformat(),
+        "citizen_name": view.citizen_name,
+        "national_code_masked": view.national_code_masked,
+        "mobile_masked": view.mobile_masked,
+    }
+
+
+@web.middleware
+async def bearer_token(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every /api/ call names its office by its token; nothing else is looked at first."""
+    if not request.path.startswith("/api/"):
+        return await handler(request)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    office_id = (
+        await office_of_token(request.app[SESSIONS], token.strip())
+        if scheme.lower() == "bearer" and token.strip()
+        else None
+    )
+    if office_id is None:
+        return _error(401, "unauthorized", "send Authorization: Bearer <the office's token>")
+    request[OFFICE] = office_id
+    return await handler(request)
+
+
+async def get_agenda(request: web.Request) -> web.Response:
+    raw = request.query.get("date", "")
+    try:
+        day = dt.date.fromisoformat(raw) if raw else tehran_now().date()
+    except ValueError:
+        return _error(422, "invalid_date", f"date must be YYYY-MM-DD, got {raw[:20]!r}")
+    bookings = await agenda(request.app[SESSIONS], request[OFFICE], day)
+    return web.json_response(
+        {"date": day.isoformat(), "bookings": [_booking_json(b) for b in bookings]}
+    )
+
+
+async def post_status(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(422, "invalid_json", "the body must be a JSON object")
+    if not isinstance(body, dict) or set(body) - {"status", "note"}:
+        return _error(422, "invalid_body", 'the body is {"status": "...", "note": "..."}')
+    status, note = body.get("status"), body.get("note", "")
+    if status not in BOOKING_STATUSES:
+        return _error(422, "invalid_status", f"status must be one of {', '.join(BOOKING_STATUSES)}")
+    if not isinstance(note, str) or len(note) > 500:
+        return _error(422, "invalid_note", "note must be text of at most 500 characters")
+    sessions = request.app[SESSIONS]
+    booking_id = await booking_of_office(
+        sessions, request[OFFICE], request.match_info["tracking_code"]
+    )
+    if booking_id is None:
+        return _error(404, "not_found", "no request with this tracking code at this office")
+    try:
+        view = await change_status(
+            sessions,
+            booking_id,
+            status,
+            tehran_now(),
+            actor_kind="counter_api",
+            actor_ref=f"office:{request[OFFICE]}",
+            note_fa=note,
+        )
+    except BookingRefused as refused:
+        if refused.refusal is not Refusal.BAD_TRANSITION:
+            raise
+        return _error(409, "bad_transition", f"the request cannot move to {status!r} now")
+    return web.json_response(_booking_json(view))
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        async with request.app[SESSIONS]() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure of the database is "not healthy"
+        return web.json_response({"ok": False, "error": type(exc).__name__}, status=503)
+    return web.json_response({"ok": True, "time": tehran_now().astimezone(TEHRAN).isoformat()})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(OPENAPI)
+
+
+def build_http_app(sessions: async_sessionmaker[AsyncSession]) -> web.Application:
+    app = web.Application(middlewares=[bearer_token], client_max_size=64 * 1024)
+    app[SESSIONS] = sessions
+    app.router.add_get("/api/v1/agenda", get_agenda)
+    app.router.add_post("/api/v1/requests/{tracking_code}/status", post_status)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/openapi.json", openapi)
+    return app
