@@ -7,17 +7,21 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
+import warnings
+from collections import defaultdict, deque
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from dialogs.context import Deps
 from dialogs.notifications import Notice, render
-from dialogs.staff import render_for_staff
-from services.booking import booking_by_id
-from services.catalogue import service_details
+from dialogs.staff import render_digest, render_for_staff
+from services.booking import BookingView, booking_by_id
+from services.catalogue import ServiceDetails, service_details
 from services.clock import tehran_now
-from services.outbox import Claimed, claim_due, delivered, failed
+from services.outbox import Claimed, claim_due, delivered, failed, postpone
 from services.staff import office_chat
 
 log = logging.getLogger(__name__)
@@ -35,51 +39,106 @@ async def _notice(deps: Deps, event: Claimed) -> Notice | None:
     return None if service is None else render(event.event_type, event.payload, booking, service)
 
 
-async def _send(
+def retry_after(exc: RetryAfter) -> dt.timedelta:
+    """How long Telegram asked us to wait (an int today, a timedelta in PTB's future)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return wait if isinstance(wait, dt.timedelta) else dt.timedelta(seconds=float(wait))
+
+
+async def _send_all(
     deps: Deps,
     bot: Bot,
-    event: Claimed,
+    events: list[Claimed],
     chat_id: int,
     text: str,
     keyboard: InlineKeyboardMarkup | None,
 ) -> bool:
-    """One message for one event, with the outbox told how it went; True when sent."""
+    """One message for these events, with the outbox told how it went; True when sent."""
     now = tehran_now()
+    ids = [e.id for e in events]
     try:
         await bot.send_message(chat_id, text, reply_markup=keyboard)
     except Forbidden as exc:  # blocked by the citizen, or removed from the group
-        log.warning("event %s not delivered: %s", event.event_id, exc)
-        await delivered(deps.sessions, event.id, now, f"not delivered: {exc}")
-    except RetryAfter as exc:
-        wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
-        await failed(
-            deps.sessions, event.id, now, str(exc), retry_after=dt.timedelta(seconds=seconds)
-        )
+        log.warning("chat %s refuses messages: %s", chat_id, exc)
+        for event_id in ids:
+            await delivered(deps.sessions, event_id, now, f"not delivered: {exc}")
+    except RetryAfter as exc:  # Telegram says when: wait exactly that, no failure counted
+        await postpone(deps.sessions, ids, now + retry_after(exc))
     except TelegramError as exc:
-        log.warning("event %s failed: %s", event.event_id, exc)
-        await failed(deps.sessions, event.id, now, str(exc))
+        log.warning("message to chat %s failed: %s", chat_id, exc)
+        for event_id in ids:
+            await failed(deps.sessions, event_id, now, str(exc))
     else:
-        await delivered(deps.sessions, event.id, now)
+        for event_id in ids:
+            await delivered(deps.sessions, event_id, now)
         return True
     return False
 
 
-async def deliver_to_staff(deps: Deps, bot: Bot) -> int:
-    """One round over the events for office groups: new, moved and cancelled bookings."""
+class GroupPace:
+    """Telegram's limits for one chat, kept by this process: a message a second, and about
+    twenty a minute into a group (one is kept in reserve for staff's own commands)."""
+
+    def __init__(self, per_minute: int = 19, gap: float = 1.0) -> None:
+        self.per_minute, self.gap = per_minute, gap
+        self._sent: dict[int, deque[float]] = defaultdict(deque)
+
+    def wait(self, chat_id: int) -> float:
+        """Seconds before the next message may go to the chat (0: now)."""
+        now = time.monotonic()
+        sent = self._sent[chat_id]
+        while sent and sent[0] <= now - 60:
+            sent.popleft()
+        waits = [0.0]
+        if sent:
+            waits.append(sent[-1] + self.gap - now)
+        if len(sent) >= self.per_minute:
+            waits.append(sent[0] + 60 - now)
+        return max(waits)
+
+    def note(self, chat_id: int) -> None:
+        self._sent[chat_id].append(time.monotonic())
+
+
+PACE = GroupPace()
+
+
+async def deliver_to_staff(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
+    """One round over the events for office groups: each group gets at most one message a
+    round, within its pace; several due events for one group go as one digest. Nothing is
+    dropped: what cannot go now is postponed (not counted as a failure)."""
     now = tehran_now()
-    sent = 0
+    by_chat: dict[int, list[tuple[Claimed, BookingView, ServiceDetails]]] = defaultdict(list)
     for event in await claim_due(deps.sessions, "staff_chat", WORKER, now):
         booking = await booking_by_id(deps.sessions, event.booking_id) if event.booking_id else None
-        office = await office_chat(deps.sessions, booking.office_id) if booking else None
+        chat_id = await office_chat(deps.sessions, booking.office_id) if booking else None
         service = await service_details(deps.sessions, booking.service_key) if booking else None
-        message = (
-            render_for_staff(event.event_type, booking, service) if booking and service else None
-        )
-        if office is None or message is None:
-            await delivered(deps.sessions, event.id, now, "no linked chat or nothing to say")
+        if booking is None or chat_id is None or service is None:
+            await delivered(deps.sessions, event.id, now, "no linked chat any more")
             continue
-        sent += await _send(deps, bot, event, office, *message)
+        by_chat[chat_id].append((event, booking, service))
+    sent = 0
+    for chat_id, items in by_chat.items():
+        wait = pace.wait(chat_id)
+        if wait > 0:
+            await postpone(
+                deps.sessions, [e.id for e, _, _ in items], now + dt.timedelta(seconds=wait)
+            )
+            continue
+        if len(items) == 1:
+            event, booking, service = items[0]
+            message = render_for_staff(event.event_type, booking, service)
+            if message is None:
+                await delivered(deps.sessions, event.id, now, "nothing to say")
+                continue
+            text, keyboard = message
+        else:
+            text, keyboard = render_digest([(e.event_type, b) for e, b, _ in items])
+        pace.note(chat_id)
+        if await _send_all(deps, bot, [e for e, _, _ in items], chat_id, text, keyboard):
+            sent += 1
     return sent
 
 
@@ -92,5 +151,5 @@ async def deliver_to_citizens(deps: Deps, bot: Bot) -> int:
         if notice is None:
             await delivered(deps.sessions, event.id, now, "nothing to say any more")
             continue
-        sent += await _send(deps, bot, event, notice.chat_id, notice.text, notice.keyboard)
+        sent += await _send_all(deps, bot, [event], notice.chat_id, notice.text, notice.keyboard)
     return sent

@@ -234,7 +234,7 @@ class TrackCode(CallbackData, prefix="tc"):
         return bool(re.fullmatch(r"[0-9A-Z]{8}", self.code))
 
 
-STAFF_ACTIONS = ("confirm", "arrived", "done", "no_show", "docs", "ready", "cancel")
+STAFF_ACTIONS = ("confirm", "arrived", "done", "no_show", "docs", "ready", "cancel", "show")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -91,6 +91,30 @@ def render_for_staff(
     return None
 
 
+_DIGEST_LINES = {
+    "booking.created": texts.STAFF_DIGEST_NEW,
+    "booking.rescheduled": texts.STAFF_DIGEST_RESCHEDULED,
+    "booking.cancelled": texts.STAFF_DIGEST_CANCELLED,
+    "booking.on_my_way": texts.STAFF_DIGEST_ON_MY_WAY,
+}
+
+
+def render_digest(items: list[tuple[str, BookingView]]) -> tuple[str, InlineKeyboardMarkup]:
+    """Several events for one group in one message, when its send budget is spent; a
+    button per booking brings back its card with its action buttons."""
+    lines = [texts.STAFF_DIGEST.format(count=fa_digits(len(items))), ""]
+    for event_type, view in items:
+        template = _DIGEST_LINES.get(event_type)
+        if template:
+            lines.append(template.format(**_fields(view)))
+    lines += ["", texts.STAFF_DIGEST_FOOTER]
+    shown = list(dict.fromkeys(view.id for _, view in items))[:90]
+    codes = {view.id: format_code(view.tracking_code) for _, view in items}
+    buttons = [button(codes[i], StaffAction("show", i)) for i in shown]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
 async def link_command(update: Update, context: BotContext) -> None:
     """/link CODE: this group (or one clerk's private chat) becomes the office's."""
     chat, user = update.effective_chat, update.effective_user
@@ -203,6 +227,9 @@ async def action_chosen(update: Update, context: BotContext) -> None:
     assert query is not None
     pick = CallbackData.parse(query.data)
     assert isinstance(pick, StaffAction)
+    if pick.action == "show":
+        await _show_card(update, context, pick.booking_id)
+        return
     if pick.action == "cancel":
         reasons = [
             [button(reason, StaffCancel(pick.booking_id, index))]
@@ -213,6 +240,20 @@ async def action_chosen(update: Update, context: BotContext) -> None:
         return
     note = texts.STAFF_NEEDS_DOCS_NOTE if pick.action == "docs" else ""
     await _act(update, context, pick.booking_id, STATUS_OF[pick.action], note)
+
+
+async def _show_card(update: Update, context: BotContext, booking_id: int) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and chat is not None
+    view = await booking_by_id(context.deps.sessions, booking_id)
+    office = await office_of_chat(context.deps.sessions, chat.id)
+    if view is None or office is None or office.office_id != view.office_id:
+        await answer_button(query, texts.STAFF_NOT_LINKED)
+        return
+    await answer_button(query)
+    card = texts.STAFF_CARD.format(status=status_name(view.status), **_fields(view))
+    await send(update, card, staff_keyboard(view))
 
 
 async def cancel_chosen(update: Update, context: BotContext) -> None:

@@ -362,3 +362,13 @@ AGENDA_HEADER = "📋 نوبت‌های «{office}» — {day}"
 AGENDA_LINE = "{time} — {service} — {code} — {name} ({national_code}) — {status}"
 AGENDA_EMPTY = "📋 «{office}» برای {day} نوبتی ندارد."
 AGENDA_BAD_DATE = "تاریخ را نفهمیدم؛ مثلاً /agenda فردا یا /agenda ۱۴۰۵/۹/۱۰"
+STAFF_DIGEST = "📋 {count} خبر تازه برای دفتر (برای رعایت محدودیت تلگرام یکجا فرستاده شد):"
+STAFF_DIGEST_NEW = "🆕 {day} {time} — {service} — {code} — {name}"
+STAFF_DIGEST_RESCHEDULED = "🔁 {day} {time} — {service} — {code} — {name}"
+STAFF_DIGEST_CANCELLED = "❌ لغو: {day} {time} — {service} — {code}"
+STAFF_DIGEST_ON_MY_WAY = "🚶 در راه: {time} — {code}"
+STAFF_DIGEST_FOOTER = "برای دیدن هر نوبت با دکمه‌هایش، کد آن را در زیر بزنید."
+STAFF_CARD = (
+    "🗂 نوبت {code} — {service}\n📅 {day} ساعت {time}\n👤 {name}\n"
+    "🪪 {national_code} · 📱 {mobile}\nوضعیت: {status}"
+)

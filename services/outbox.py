@@ -161,3 +161,15 @@ async def replay(
             event.status, event.attempts, event.next_attempt_at = "pending", 0, now
             event.claimed_until = None
         return len(events)
+
+
+async def postpone(
+    sessions: async_sessionmaker[AsyncSession], ids: list[int], until: dt.datetime
+) -> None:
+    """Not now (the channel's own pace, or the receiver asked to wait): due again at
+    ``until``, without counting as a failed attempt."""
+    async with sessions() as session, session.begin():
+        for event_id in ids:
+            event = await session.get(OutboxEvent, event_id)
+            if event is not None and event.status == "pending":
+                event.next_attempt_at, event.claimed_until = until, None

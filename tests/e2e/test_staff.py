@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import jdatetime
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dialogs import texts
 from dialogs.callbacks import StaffAction
+from services.booking import BookingRequest, book
 from services.clock import TEHRAN as TEHRAN_TZ
 from services.clock import tehran_now
+from services.scheduling import availability
 from services.staff import new_link_code
-from services.storage.models import Booking, Office
+from services.storage.models import Booking, Office, OutboxEvent
+from tests.booking_fixtures import valid_national_code
 from tests.e2e.conftest import World
 from tests.e2e.test_booking import NATIONAL_CODE, TEHRAN, book_to_summary
 
@@ -110,3 +115,102 @@ async def test_staff_cancel_with_a_reason_the_citizen_reads(world: World) -> Non
 async def test_agenda_outside_a_linked_chat_says_how_to_link(world: World) -> None:
     reply = await world.client.person(8201, "کسی").in_chat(-1000777).says("/agenda")
     assert reply.text == texts.STAFF_NOT_LINKED
+
+
+async def test_a_burst_of_bookings_reaches_the_group_within_telegrams_limits(
+    world: World,
+) -> None:
+    """100 bookings at one office within seconds: all of them reach its group, paced and
+    digested, and Telegram never has to refuse a message."""
+    office, code = await link_first_office(world)
+    await world.client.person(8301, "کارمند").in_chat(GROUP).says(f"/link {code}")
+    world.emulator.flood_limits(per_chat_per_second=1, per_group_per_minute=20)
+    async with world.deps.sessions() as session, session.begin():
+        row = await session.get(Office, office.id)
+        assert row is not None
+        row.desks = 30  # a big office: many citizens per time
+    free = await availability(
+        world.deps.sessions, office.id, SERVICE, tehran_now(), world.deps.rules
+    )
+    assert free is not None
+    starts = [t.starts_at for day in sorted(free.times) for t in free.times[day]][:5]
+    codes = []
+    for n in range(100):
+        view, _ = await book(
+            world.deps.sessions,
+            world.deps.vault,
+            world.deps.rules,
+            BookingRequest(
+                office_id=office.id,
+                service_key=SERVICE,
+                starts_at=starts[n % len(starts)],
+                telegram_user_id=90_000 + n,
+                chat_id=90_000 + n,
+                national_code=valid_national_code(500 + n),
+                mobile="09121234567",
+                citizen_name=f"شهروند {n}",
+                idempotency_key=f"burst:{n}",
+            ),
+            tehran_now(),
+            world.deps.new_code,
+        )
+        codes.append(f"{view.tracking_code[:4]}-{view.tracking_code[4:]}")
+        await asyncio.sleep(0.03)
+    for _ in range(100):  # until every event is out (a digest per second at most)
+        async with world.deps.sessions() as session:
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(OutboxEvent)
+                .where(OutboxEvent.channel == "staff_chat", OutboxEvent.status == "pending")
+            )
+        if waiting == 0:
+            break
+        await asyncio.sleep(0.2)
+    assert waiting == 0
+    shown = "\n".join(m.text for m in await world.client.messages(GROUP))
+    assert all(code in shown for code in codes)
+    refused = [c for c in await world.client.calls("sendMessage") if c["error_code"] == 429]
+    assert refused == []
+    group_sends = [c for c in await world.client.calls("sendMessage") if c["chat_id"] == GROUP]
+    assert len(group_sends) <= 20
+
+
+async def test_telegrams_retry_after_is_waited_out_and_nothing_is_lost(world: World) -> None:
+    """A stricter Telegram than expected answers 429: the bot waits as told, then sends."""
+    office, code = await link_first_office(world)
+    await world.client.person(8401, "کارمند").in_chat(GROUP).says(f"/link {code}")
+    world.emulator.flood_limits(per_chat_per_second=0.5)  # one message every two seconds
+    free = await availability(
+        world.deps.sessions, office.id, SERVICE, tehran_now(), world.deps.rules
+    )
+    assert free is not None
+    starts = [t.starts_at for day in sorted(free.times) for t in free.times[day]][:6]
+    for n, start in enumerate(starts):
+        await book(
+            world.deps.sessions,
+            world.deps.vault,
+            world.deps.rules,
+            BookingRequest(
+                office_id=office.id, service_key=SERVICE, starts_at=start,
+                telegram_user_id=91_000 + n, chat_id=91_000 + n,
+                national_code=valid_national_code(700 + n), mobile="09121234567",
+                citizen_name=None, idempotency_key=f"strict:{n}",
+            ),
+            tehran_now(),
+            world.deps.new_code,
+        )  # fmt: skip
+        await asyncio.sleep(1.1)
+    for _ in range(100):
+        async with world.deps.sessions() as session:
+            events = list(
+                await session.scalars(
+                    select(OutboxEvent).where(OutboxEvent.channel == "staff_chat")
+                )
+            )
+        if all(e.status == "delivered" for e in events):
+            break
+        await asyncio.sleep(0.2)
+    assert len(events) == len(starts)
+    assert all(e.status == "delivered" and e.attempts == 1 for e in events)  # 429 is no failure
+    refused = [c for c in await world.client.calls("sendMessage") if c["error_code"] == 429]
+    assert refused, "the stricter limit was never hit: the test proves nothing"
