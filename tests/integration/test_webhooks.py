@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
 from services.booking import book
-from services.outbox import dead_letters, replay
+from services.outbox import LEASE, claim_due, dead_letters, replay
 from services.storage.models import Office, OutboxEvent
 from services.webhooks import deliver_webhooks, set_webhook
 from tests.booking_fixtures import NOW, RULES, VAULT, new_code, office_with_desks, request
@@ -149,3 +149,22 @@ async def test_retry_after_is_honoured_and_410_disables_the_endpoint(
         )
     assert len(hook.accepted) == 1
     assert json.dumps(next(iter(hook.accepted.values())), ensure_ascii=False)
+
+
+async def test_an_event_claimed_by_a_worker_that_died_is_delivered_by_the_next(
+    sessions: async_sessionmaker[AsyncSession],
+    receiver: tuple[Receiver, web.AppRunner],
+) -> None:
+    """A worker killed mid-delivery leaves its events leased; when the lease runs out,
+    another worker (or the same bot restarted) delivers them: nothing is lost."""
+    hook, _ = receiver
+    office_id, hook.secret = await _office_with_hook(sessions, hook.url)
+    await book(sessions, VAULT, RULES, request(office_id, 1, code(1)), NOW, new_code)
+    (claimed,) = await claim_due(sessions, "webhook", "worker-that-dies", NOW)
+    async with ClientSession() as http:
+        # While the dead worker's lease holds, nobody sends it twice…
+        assert await deliver_webhooks(sessions, VAULT, http, "next", NOW) == 0
+        # …and once it has run out, the next worker does.
+        later = NOW + LEASE + dt.timedelta(seconds=1)
+        assert await deliver_webhooks(sessions, VAULT, http, "next", later) == 1
+    assert list(hook.accepted) == [claimed.event_id]
