@@ -4,7 +4,7 @@ Prints: migrating and seeding an empty SQLite file (and PostgreSQL when
 PISHKHAN_TEST_POSTGRES_URL is set), then the latency of /start and of a menu button through
 the real Application polling the local Bot API emulator over HTTP, and peak memory.
 
-    python bench/first_start.py [--rounds 200]
+    python -m bench.first_start [--rounds 200]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Cost of understanding: building the hazm Normalizer and the Interpreter once, and the
 time to understand one message (median, p99) over the labelled citizen messages.
 
-    python -m bench.nlp [--rounds 20]
+    python -m bench.nlp_speed [--rounds 20]
 """
 
 from __future__ import annotations
