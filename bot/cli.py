@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import jdatetime
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import configure_logging
 from services.booking import essential_only, set_essential_only
@@ -135,6 +137,17 @@ def _print_result(what: str, result: ImportResult) -> None:
     print(f"{what}: {result.created} created, {result.updated} updated")
 
 
+@asynccontextmanager
+async def migrated(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The database at the newest schema, for one command; the engine closed after it."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
 async def _migrate(settings: Settings) -> int:
     engine = create_engine(settings.database_url)
     try:
@@ -159,10 +172,7 @@ def _jalali_moment(text: str, *, end_of_day: bool = False) -> dt.datetime:
 
 
 async def _closure(settings: Settings, args: argparse.Namespace) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_to_head(engine)
-        sessions = session_factory(engine)
+    async with migrated(settings) as sessions:
         if args.closure_command == "list":
             for closure, code in await closures_ahead(sessions, tehran_now()):
                 where = code or closure.city or closure.province or "nation"
@@ -207,16 +217,11 @@ async def _closure(settings: Settings, args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             return 2
         print(f"closure {added.id} added; {added.bookings_affected} booking(s) told")
-    finally:
-        await engine.dispose()
     return 0
 
 
 async def _office(settings: Settings, args: argparse.Namespace) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_to_head(engine)
-        sessions = session_factory(engine)
+    async with migrated(settings) as sessions:
         if args.office_command == "webhook":
             if not args.remove and not (args.url or "").startswith(("https://", "http://")):
                 print("give the endpoint's http(s) URL, or --remove", file=sys.stderr)
@@ -264,16 +269,11 @@ async def _office(settings: Settings, args: argparse.Namespace) -> int:
             f"valid for {args.hours} hours, once. Staff add the bot to their group and send:\n"
             f"  /link {code}"
         )
-    finally:
-        await engine.dispose()
     return 0
 
 
 async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_to_head(engine)
-        sessions = session_factory(engine)
+    async with migrated(settings) as sessions:
         if args.outbox_command == "list":
             letters = await dead_letters(sessions)
             for letter in letters:
@@ -285,16 +285,11 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         count = await replay(sessions, args.ids or None, tehran_now())
         print(f"{count} event(s) queued again")
-    finally:
-        await engine.dispose()
     return 0
 
 
 async def _crisis(settings: Settings, state: str) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_to_head(engine)
-        sessions = session_factory(engine)
+    async with migrated(settings) as sessions:
         if state != "status":
             await set_essential_only(sessions, state == "on")
         async with sessions() as session:
@@ -304,35 +299,25 @@ async def _crisis(settings: Settings, state: str) -> int:
             if on
             else "crisis mode off: every service can be booked"
         )
-    finally:
-        await engine.dispose()
     return 0
 
 
 async def _seed(settings: Settings) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_to_head(engine)
-        catalogue, offices = await load_sample(session_factory(engine))
-        _print_result("catalogue", catalogue)
-        _print_result("sample offices", offices)
-    finally:
-        await engine.dispose()
+    async with migrated(settings) as sessions:
+        catalogue, offices = await load_sample(sessions)
+    _print_result("catalogue", catalogue)
+    _print_result("sample offices", offices)
     return 0
 
 
 async def _import(settings: Settings, kind: str, path: Path) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade_to_head(engine)
-        sessions = session_factory(engine)
-        importer = import_offices if kind == "offices" else import_catalogue
-        _print_result(kind, await importer(sessions, path))
-    except ImportFailed as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await engine.dispose()
+    importer = import_offices if kind == "offices" else import_catalogue
+    async with migrated(settings) as sessions:
+        try:
+            _print_result(kind, await importer(sessions, path))
+        except ImportFailed as exc:
+            print(f"{path}: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 
