@@ -88,6 +88,9 @@ def render_for_staff(
         return texts.STAFF_CANCELLED.format(**fields), None
     if event_type == "booking.on_my_way":
         return texts.STAFF_ON_MY_WAY.format(**fields), None
+    if event_type == "request.status_changed":
+        status = status_name(view.status)
+        return texts.STAFF_STATUS_BY_SYSTEM.format(status=status, **fields), staff_keyboard(view)
     return None
 
 
@@ -96,6 +99,7 @@ _DIGEST_LINES = {
     "booking.rescheduled": texts.STAFF_DIGEST_RESCHEDULED,
     "booking.cancelled": texts.STAFF_DIGEST_CANCELLED,
     "booking.on_my_way": texts.STAFF_DIGEST_ON_MY_WAY,
+    "request.status_changed": texts.STAFF_DIGEST_STATUS,
 }
 
 
@@ -106,7 +110,7 @@ def render_digest(items: list[tuple[str, BookingView]]) -> tuple[str, InlineKeyb
     for event_type, view in items:
         template = _DIGEST_LINES.get(event_type)
         if template:
-            lines.append(template.format(**_fields(view)))
+            lines.append(template.format(status=status_name(view.status), **_fields(view)))
     lines += ["", texts.STAFF_DIGEST_FOOTER]
     shown = list(dict.fromkeys(view.id for _, view in items))[:90]
     codes = {view.id: format_code(view.tracking_code) for _, view in items}

@@ -372,3 +372,5 @@ STAFF_CARD = (
     "🗂 نوبت {code} — {service}\n📅 {day} ساعت {time}\n👤 {name}\n"
     "🪪 {national_code} · 📱 {mobile}\nوضعیت: {status}"
 )
+STAFF_STATUS_BY_SYSTEM = "🔔 {code} ({service}، {day} ساعت {time}): {status} — از سامانهٔ دفتر"
+STAFF_DIGEST_STATUS = "🔔 {code}: {status}"

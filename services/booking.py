@@ -647,5 +647,10 @@ async def change_status(
             session.add(
                 outbox_event("request.status_changed", "webhook", booking, now, status=status)
             )
+        if actor_kind != "staff" and office.staff_chat_id is not None:
+            # Staff see in their group what the office's system (or an operator) did.
+            session.add(
+                outbox_event("request.status_changed", "staff_chat", booking, now, status=status)
+            )
         await session.flush()
         return await booking_view(session, booking)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from dialogs import texts
 from dialogs.callbacks import StaffAction
-from services.booking import BookingRequest, book
+from services.booking import BookingRequest, book, change_status
 from services.clock import TEHRAN as TEHRAN_TZ
 from services.clock import tehran_now
 from services.scheduling import availability
@@ -214,3 +214,23 @@ async def test_telegrams_retry_after_is_waited_out_and_nothing_is_lost(world: Wo
     assert all(e.status == "delivered" and e.attempts == 1 for e in events)  # 429 is no failure
     refused = [c for c in await world.client.calls("sendMessage") if c["error_code"] == 429]
     assert refused, "the stricter limit was never hit: the test proves nothing"
+
+
+async def test_what_the_offices_system_does_is_shown_in_its_group(world: World) -> None:
+    _, code = await link_first_office(world)
+    await world.client.person(8501, "کارمند").in_chat(GROUP).says(f"/link {code}")
+    citizen = world.client.person(8502, "شهروند")
+    await book_to_summary(citizen)
+    seq = (await world.client.state())["seq"]
+    await citizen.presses(texts.BOOK_CONFIRM)
+    await world.client.wait(GROUP, seq, within=10)
+    async with world.deps.sessions() as session:
+        booking = (await session.scalars(select(Booking))).one()
+    seq = (await world.client.state())["seq"]
+    await change_status(
+        world.deps.sessions, booking.id, "confirmed", tehran_now(), actor_kind="counter_api"
+    )
+    news = await world.client.wait(GROUP, seq, within=10)
+    assert news.last.text.endswith("— از سامانهٔ دفتر")
+    assert texts.STATUS_NAMES["confirmed"] in news.last.text
+    assert texts.STAFF_ARRIVED in news.last.labels
