@@ -30,10 +30,12 @@ from dialogs.callbacks import (
     MenuChoice,
 )
 from dialogs.context import BotContext
-from dialogs.formatting import fa_day, fa_digits, fa_number, fa_time
+from dialogs.documents import documents_text, fee_text
+from dialogs.formatting import fa_day, fa_digits, fa_time
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import pressed, send
 from nlp.extract import NationalCodeProblem, parse_mobile, parse_national_code
+from nlp.tracking import format_tracking_code
 from services.booking import (
     BookingRefused,
     BookingRequest,
@@ -58,28 +60,6 @@ def moment_key(moment: dt.datetime) -> str:
 
 def moment_of(key: str) -> dt.datetime:
     return dt.datetime.strptime(key, "%Y%m%d%H%M").replace(tzinfo=TEHRAN)
-
-
-def documents_text(service: ServiceDetails) -> str:
-    lines = [texts.DOCS_LIST]
-    for number, document in enumerate(service.documents, start=1):
-        template = texts.DOCS_ITEM_NOTE if document.note_fa else texts.DOCS_ITEM
-        lines.append(
-            template.format(number=fa_digits(number), name=document.name_fa, note=document.note_fa)
-        )
-    return "\n".join(lines) if service.documents else texts.DOCS_NONE
-
-
-def fee_text(service: ServiceDetails) -> str:
-    if service.fee is None:
-        return texts.DOCS_FEE_UNKNOWN
-    if service.fee.amount_rial == 0:
-        return texts.DOCS_FEE_FREE.format(year=fa_digits(service.fee.year))
-    return texts.DOCS_FEE.format(
-        year=fa_digits(service.fee.year),
-        rial=fa_number(service.fee.amount_rial),
-        toman=fa_number(service.fee.amount_rial // 10),
-    )
 
 
 def cancel_row() -> list[InlineKeyboardButton]:
@@ -356,7 +336,7 @@ async def show_summary(update: Update, context: BotContext) -> None:
 
 def done_text(view: BookingView, service: ServiceDetails) -> str:
     return texts.BOOK_DONE.format(
-        code=format_code(view.tracking_code),
+        code=format_tracking_code(view.tracking_code),
         service=view.service_name,
         office=view.office_name,
         address=view.office_address,
@@ -364,10 +344,6 @@ def done_text(view: BookingView, service: ServiceDetails) -> str:
         time=fa_time(view.starts_at),
         documents=documents_text(service),
     )
-
-
-def format_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}"
 
 
 async def confirmed(update: Update, context: BotContext) -> None:
@@ -473,7 +449,7 @@ async def _refused(
     context.conversation.reset()
     if reason is Refusal.DUPLICATE_ACTIVE:
         text = texts.BOOK_DUPLICATE.format(
-            service=service.name_fa, code=format_code(refused.tracking_code or "????????")
+            service=service.name_fa, code=format_tracking_code(refused.tracking_code or "????????")
         )
     elif reason is Refusal.USER_LIMIT:
         text = texts.BOOK_USER_LIMIT.format(limit=fa_digits(context.deps.rules.max_active_per_user))

@@ -13,6 +13,32 @@ from dialogs.replies import send
 from services.catalogue import ServiceDetails, service_details
 
 
+def documents_text(service: ServiceDetails) -> str:
+    """What to bring, numbered, with notes (or that nothing special is needed)."""
+    lines = [texts.DOCS_LIST]
+    for number, document in enumerate(service.documents, start=1):
+        template = texts.DOCS_ITEM_NOTE if document.note_fa else texts.DOCS_ITEM
+        lines.append(
+            template.format(number=fa_digits(number), name=document.name_fa, note=document.note_fa)
+        )
+    if not service.documents:
+        lines.append(texts.DOCS_NONE)
+    return "\n".join(lines)
+
+
+def fee_text(service: ServiceDetails) -> str:
+    """The official fee with its year, in rial and toman, or that none is published."""
+    if service.fee is None:
+        return texts.DOCS_FEE_UNKNOWN
+    if service.fee.amount_rial == 0:
+        return texts.DOCS_FEE_FREE.format(year=fa_digits(service.fee.year))
+    return texts.DOCS_FEE.format(
+        year=fa_digits(service.fee.year),
+        rial=fa_number(service.fee.amount_rial),
+        toman=fa_number(service.fee.amount_rial // 10),
+    )
+
+
 def render_documents(service: ServiceDetails) -> str:
     """The service's page: where, online first when possible, documents, fee, time."""
     lines = [texts.DOCS_TITLE.format(name=service.name_fa)]
@@ -28,31 +54,10 @@ def render_documents(service: ServiceDetails) -> str:
             lines.append(service.online.note_fa)
     lines.append("")
     if service.visit_required:
-        lines.append(texts.DOCS_LIST)
-        for number, document in enumerate(service.documents, start=1):
-            template = texts.DOCS_ITEM_NOTE if document.note_fa else texts.DOCS_ITEM
-            lines.append(
-                template.format(
-                    number=fa_digits(number), name=document.name_fa, note=document.note_fa
-                )
-            )
-        if not service.documents:
-            lines.append(texts.DOCS_NONE)
-        lines.append("")
-    if service.fee is None:
-        lines.append(texts.DOCS_FEE_UNKNOWN)
-    elif service.fee.amount_rial == 0:
-        lines.append(texts.DOCS_FEE_FREE.format(year=fa_digits(service.fee.year)))
-    else:
-        lines.append(
-            texts.DOCS_FEE.format(
-                year=fa_digits(service.fee.year),
-                rial=fa_number(service.fee.amount_rial),
-                toman=fa_number(service.fee.amount_rial // 10),
-            )
-        )
-        if service.fee.note_fa:
-            lines.append(service.fee.note_fa)
+        lines += [documents_text(service), ""]
+    lines.append(fee_text(service))
+    if service.fee is not None and service.fee.amount_rial and service.fee.note_fa:
+        lines.append(service.fee.note_fa)
     if service.typical_duration_fa:
         lines.append(texts.DOCS_DURATION.format(duration=service.typical_duration_fa))
     if service.essential:

@@ -7,12 +7,13 @@ import datetime as dt
 from telegram import InlineKeyboardMarkup, Update
 
 from dialogs import texts
-from dialogs.booking import format_code, moment_of, show_days
+from dialogs.booking import moment_of, show_days
 from dialogs.callbacks import BookTime, MyBooking
 from dialogs.context import BotContext
 from dialogs.formatting import fa_day, fa_digits, fa_time
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import pressed, send
+from nlp.tracking import format_tracking_code
 from services.booking import (
     BookingRefused,
     BookingView,
@@ -37,7 +38,7 @@ def booking_text(view: BookingView) -> str:
         office=view.office_name,
         day=fa_day(view.starts_at.date(), tehran_now().date()),
         time=fa_time(view.starts_at),
-        code=format_code(view.tracking_code),
+        code=format_tracking_code(view.tracking_code),
         status=status_name(view.status),
     )
 
@@ -130,7 +131,9 @@ async def chosen(update: Update, context: BotContext) -> None:
             await _refused(update, context, refused)
             return
         await send(
-            update, texts.MY_CANCELLED.format(code=format_code(done.tracking_code)), main_menu()
+            update,
+            texts.MY_CANCELLED.format(code=format_tracking_code(done.tracking_code)),
+            main_menu(),
         )
     elif pick.action == "reschedule":
         if view.reschedule_count >= deps.rules.max_reschedules and not await _closed_then(
@@ -188,7 +191,7 @@ async def move_to(
     await send(
         update,
         texts.MY_RESCHEDULED.format(
-            code=format_code(view.tracking_code),
+            code=format_tracking_code(view.tracking_code),
             day=fa_day(view.starts_at.date(), now.date()),
             time=fa_time(view.starts_at),
         ),

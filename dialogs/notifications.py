@@ -10,10 +10,11 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from dialogs import texts
-from dialogs.booking import documents_text, format_code
 from dialogs.callbacks import MyBooking, TrackCode
+from dialogs.documents import documents_text
 from dialogs.formatting import fa_day, fa_time
 from dialogs.keyboards import button
+from nlp.tracking import format_tracking_code
 from services.booking import BookingView
 from services.catalogue import ServiceDetails
 from services.clock import tehran_now
@@ -31,7 +32,7 @@ def render(
 ) -> Notice | None:
     """The message for an event, or None when there is nothing to say any more."""
     fields = {
-        "code": format_code(view.tracking_code),
+        "code": format_tracking_code(view.tracking_code),
         "service": view.service_name,
         "office": view.office_name,
         "address": view.office_address,

@@ -7,13 +7,14 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 
 from dialogs import texts
-from dialogs.booking import documents_text, format_code
 from dialogs.callbacks import CallbackData, StaffAction, StaffCancel
 from dialogs.context import BotContext
+from dialogs.documents import documents_text
 from dialogs.formatting import fa_day, fa_digits, fa_time
 from dialogs.keyboards import button
 from dialogs.replies import answer_button, send
 from nlp.extract import find_date
+from nlp.tracking import format_tracking_code
 from services.booking import (
     TRANSITIONS,
     BookingRefused,
@@ -64,7 +65,7 @@ def staff_keyboard(view: BookingView) -> InlineKeyboardMarkup | None:
 
 def _fields(view: BookingView) -> dict[str, str]:
     return {
-        "code": format_code(view.tracking_code),
+        "code": format_tracking_code(view.tracking_code),
         "service": view.service_name,
         "day": fa_day(view.starts_at.date(), tehran_now().date()),
         "time": fa_time(view.starts_at),
@@ -113,7 +114,7 @@ def render_digest(items: list[tuple[str, BookingView]]) -> tuple[str, InlineKeyb
             lines.append(template.format(status=status_name(view.status), **_fields(view)))
     lines += ["", texts.STAFF_DIGEST_FOOTER]
     shown = list(dict.fromkeys(view.id for _, view in items))[:90]
-    codes = {view.id: format_code(view.tracking_code) for _, view in items}
+    codes = {view.id: format_tracking_code(view.tracking_code) for _, view in items}
     buttons = [button(codes[i], StaffAction("show", i)) for i in shown]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return "\n".join(lines), InlineKeyboardMarkup(rows)

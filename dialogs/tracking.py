@@ -7,12 +7,12 @@ import datetime as dt
 from telegram import Update
 
 from dialogs import texts
-from dialogs.booking import format_code
 from dialogs.callbacks import TrackCode
 from dialogs.context import BotContext
 from dialogs.formatting import fa_date, fa_day, fa_digits, fa_time
 from dialogs.keyboards import main_menu
 from dialogs.replies import pressed, send
+from nlp.tracking import format_tracking_code
 from services.attempts import allow_attempt, record_failure
 from services.booking import ON_MY_WAY, RESCHEDULED, BookingView, find_booking
 from services.clock import TEHRAN, tehran_now
@@ -28,7 +28,7 @@ def timeline_text(view: BookingView) -> str:
     now = tehran_now()
     lines = [
         texts.TRACK_HEADER.format(
-            code=format_code(view.tracking_code),
+            code=format_tracking_code(view.tracking_code),
             service=view.service_name,
             office=view.office_name,
             day=fa_day(view.starts_at.date(), now.date()),
@@ -65,7 +65,7 @@ async def show_timeline(update: Update, context: BotContext, code: str) -> None:
     view = await find_booking(deps.sessions, code)
     if view is None:
         await record_failure(deps.sessions, key, now, window)
-        await send(update, texts.TRACK_UNKNOWN.format(code=format_code(code)), main_menu())
+        await send(update, texts.TRACK_UNKNOWN.format(code=format_tracking_code(code)), main_menu())
         return
     await send(update, timeline_text(view), main_menu())
 
