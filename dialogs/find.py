@@ -22,6 +22,7 @@ from dialogs.documents import render_documents
 from dialogs.formatting import fa_day, fa_digits, fa_km, fa_time
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import pressed, send
+from dialogs.understanding import understand
 from services.catalogue import ServiceDetails, service_details
 from services.clock import TEHRAN, tehran_now
 from services.locator import Nearby
@@ -99,7 +100,7 @@ async def place_typed(update: Update, context: BotContext, text: str) -> bool:
             )
         await send(update, texts.MENU_AGAIN, main_menu())
         return True
-    meaning = context.deps.interpreter.understand(text, tehran_now().date())
+    meaning = understand(context, text)
     place = meaning.place
     point = locate(place.province, place.county, place.city, place.district) if place else None
     if place is None or point is None:

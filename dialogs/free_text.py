@@ -11,21 +11,17 @@ from dialogs.formatting import fa_number, first_name_suffix
 from dialogs.keyboards import main_menu
 from dialogs.replies import send
 from dialogs.routing import act_on_service
+from dialogs.understanding import understand
 from nlp.intents import Intent
 from nlp.tracking import format_tracking_code
 from nlp.understand import Understanding
 from services.catalogue import service_names
-from services.clock import tehran_today
 
 # A citizen's request fits in a few lines; longer text is a paste or an attack.
 MAX_TEXT_LENGTH = 1000
 
 # What each way of asking about a service leads to.
 _SERVICE_ACTIONS = {Intent.DOCUMENTS: "docs", Intent.FIND: "find", Intent.BOOK: "book"}
-
-
-def understand(context: BotContext, text: str) -> Understanding:
-    return context.deps.interpreter.understand(text, tehran_today())
 
 
 async def free_text(update: Update, context: BotContext) -> None:

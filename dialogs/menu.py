@@ -10,9 +10,10 @@ from dialogs.callbacks import MenuChoice
 from dialogs.choosing import show_categories
 from dialogs.context import BotContext
 from dialogs.formatting import first_name_suffix
-from dialogs.free_text import about_service, track, understand
+from dialogs.free_text import about_service, track
 from dialogs.keyboards import main_menu
 from dialogs.replies import answer_button, pressed, send
+from dialogs.understanding import understand
 
 
 async def _reply(update: Update, text: str, *, menu: bool = True) -> Message | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from nlp.understand import Interpreter, PlaceName, ServiceTerms
+from dialogs.context import BotContext
+from nlp.understand import Interpreter, PlaceName, ServiceTerms, Understanding
 from services.catalogue import ServiceName
+from services.clock import tehran_today
 from services.places import divisions
 
 
@@ -22,3 +24,8 @@ def build_interpreter(names: Sequence[ServiceName]) -> Interpreter:
     """Builds (about two seconds: hazm and every alias) or reuses the interpreter for
     these service names; an imported catalogue takes effect at the next start."""
     return _interpreter(tuple(names))
+
+
+def understand(context: BotContext, text: str) -> Understanding:
+    """What a message means, today in Tehran."""
+    return context.deps.interpreter.understand(text, tehran_today())
