@@ -109,7 +109,10 @@ async def run_polling(settings: Settings, *, with_sample: bool) -> None:
     async with (
         open_services(settings, with_sample=with_sample) as deps,
         polling_bot(
-            deps, token=settings.bot_token.get_secret_value(), base_url=settings.telegram_base_url
+            deps,
+            token=settings.bot_token.get_secret_value(),
+            base_url=settings.telegram_base_url,
+            delivery_interval=settings.delivery_interval,
         ) as application,
     ):
         http = web.AppRunner(build_http_app(deps.sessions), access_log=None)

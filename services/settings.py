@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Tehran"
     # How long a chat may hold its dialog lock before another worker may take it (seconds).
     chat_lock_timeout: float = Field(default=30.0, gt=0)
+    # How often the outbox (reminders, staff messages, counter webhooks) is drained (seconds).
+    delivery_interval: float = Field(default=5.0, gt=0, le=300)
 
     # Booking rules, all told to the citizen when they apply.
     booking_window_days: int = Field(default=14, ge=1, le=90)
