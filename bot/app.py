@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
@@ -22,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.metrics import CountingRateLimiter, observed
 from dialogs import (
     booking,
     choosing,
@@ -51,7 +53,9 @@ from dialogs.callbacks import (
     TrackCode,
 )
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
-from services.conversation import ConversationStore
+from services import inbound
+from services.inbound import Arrival, FloodLimit
+from services.storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -59,34 +63,110 @@ BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
 
 class ChatOrderedUpdates(BaseUpdateProcessor):
-    """Handles different chats in parallel and one chat's updates in order.
+    """Handles different chats in parallel and one chat's updates in order, each once.
 
-    Around each update it opens the chat's conversation from the database under the chat's
-    lock and writes it back afterwards, so any process can continue any conversation.
+    An update is first stored (services.inbound): a duplicate is skipped, a flood from one
+    user is dropped with one notice. Then, under the chat's lock, the chat's conversation is
+    read from the database, the update handled, and the conversation written back together
+    with the update's "handled" mark, so any process can continue any conversation and an
+    update cut short by a crash is handled again (``recover``), not lost.
     """
 
-    def __init__(self, conversations: ConversationStore, max_concurrent_updates: int = 64):
-        super().__init__(max_concurrent_updates)
-        self._conversations = conversations
+    def __init__(self, deps: Deps):
+        super().__init__(deps.settings.max_concurrent_updates)
+        self._deps = deps
+        self._replaying: set[int] = set()  # stored already: handle without storing again
 
+    @property
+    def lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self._deps.settings.chat_lock_timeout)
+
+    @observed  # counts and times every update (bot.metrics)
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
+        if not isinstance(update, Update) or chat is None:
             await coroutine
             return
-        user = update.effective_user if isinstance(update, Update) else None
-        async with self._conversations.open(chat.id, user.id if user else None) as conversation:
+        user = update.effective_user
+        if update.update_id not in self._replaying:
+            arrival = await self._receive(update)
+            if arrival is not Arrival.NEW:
+                _discard(coroutine)
+                if arrival is Arrival.SLOW_DOWN:
+                    await self._slow_down(chat.id)
+                return
+        async with self._deps.conversations.handle(
+            chat.id, user.id if user else None, update.update_id
+        ) as conversation:
+            if conversation is None:  # handled meanwhile, by another worker
+                _discard(coroutine)
+                return
             token = current_conversation.set(conversation)
             try:
                 await coroutine
             finally:
                 current_conversation.reset(token)
 
+    async def _receive(self, update: Update) -> Arrival:
+        settings = self._deps.settings
+        private = update.effective_chat is not None and update.effective_chat.type == "private"
+        body = json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        return await inbound.receive(
+            self._deps.sessions,
+            update_id=update.update_id,
+            chat_id=update.effective_chat.id if update.effective_chat else None,
+            user_id=update.effective_user.id if update.effective_user else None,
+            body=self._deps.vault.encrypt(body),
+            now=utcnow(),
+            lease=self.lease,
+            flood=FloodLimit(
+                settings.flood_updates, dt.timedelta(seconds=settings.flood_window_seconds)
+            )
+            if private
+            else None,
+        )
+
+    async def _slow_down(self, chat_id: int) -> None:
+        assert self._application is not None
+        try:
+            await self._application.bot.send_message(chat_id, texts.SLOW_DOWN)
+        except TelegramError as exc:
+            log.info("could not ask chat to slow down: %s", exc)
+
+    async def recover(self) -> int:
+        """Handle stored updates whose handling was cut short (a crash, a lost database
+        connection) once their lease is over; returns how many were taken up."""
+        application = self._application
+        assert application is not None
+        stalled = await inbound.claim_stalled(self._deps.sessions, utcnow(), self.lease)
+        for item in stalled:
+            data = json.loads(self._deps.vault.decrypt(item.body))
+            update = Update.de_json(data, application.bot)
+            self._replaying.add(update.update_id)
+            try:
+                await self.process_update(update, application.process_update(update))
+            finally:
+                self._replaying.discard(update.update_id)
+        if stalled:
+            log.info("handled %d stored updates left unfinished", len(stalled))
+        return len(stalled)
+
+    def attach(self, application: BotApplication) -> None:
+        self._application = application
+
+    _application: BotApplication | None = None
+
     async def initialize(self) -> None:
         """Nothing to set up: the store is ready when the processor is built."""
 
     async def shutdown(self) -> None:
         """Nothing to release."""
+
+
+def _discard(coroutine: Awaitable[Any]) -> None:
+    """An update skipped: close its handler coroutine so it is not reported as never run."""
+    if isinstance(coroutine, Coroutine):
+        coroutine.close()
 
 
 def _carries(kind: type[CallbackData]) -> Callable[[object], bool]:
@@ -182,14 +262,17 @@ def build_application(
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(ChatOrderedUpdates(deps.conversations))
+        .concurrent_updates(ChatOrderedUpdates(deps))
     )
     application: BotApplication = (
-        builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
+        builder.rate_limiter(CountingRateLimiter(max_retries=3)).build()
         if rate_limit
         else builder.build()
     )
     application.bot_data[DEPS_KEY] = deps
+    processor = application.update_processor
+    assert isinstance(processor, ChatOrderedUpdates)
+    processor.attach(application)
     application.add_handlers(citizen_handlers())
     application.add_error_handler(on_error)
     return application

@@ -40,11 +40,6 @@ To try the bot right now without a token or network, chat with it in this termin
   pishkhan shell
 """
 
-WEBHOOK_NOT_YET = """\
-PISHKHAN_WEBHOOK_URL is set, but this version serves updates by long polling only.
-Unset PISHKHAN_WEBHOOK_URL to run with polling.
-"""
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -53,10 +48,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="serve Telegram (long polling)")
+    run = commands.add_parser(
+        "run", help="serve Telegram (webhook when PISHKHAN_WEBHOOK_URL is set, else polling)"
+    )
     run.add_argument(
         "--no-sample", action="store_true", help="do not load sample data into an empty database"
     )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N worker processes on one port (webhook mode with PostgreSQL)",
+    )
+    run.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # one of a pool
 
     shell = commands.add_parser(
         "shell", help="chat with the bot in this terminal (no token, no network)"
@@ -357,13 +362,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.bot_token is None:
             print(NO_TOKEN, file=sys.stderr)
             return 2
-        if settings.webhook_url:
-            print(WEBHOOK_NOT_YET, file=sys.stderr)
-            return 2
-        from bot.runtime import run_polling
+        from bot.runtime import serve
+        from bot.workers import pool_problem, run_pool
 
+        problem = pool_problem(settings, args.workers)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
         try:
-            asyncio.run(run_polling(settings, with_sample=not args.no_sample))
+            if args.workers > 1:
+                asyncio.run(run_pool(settings, args.workers, with_sample=not args.no_sample))
+            else:
+                asyncio.run(serve(settings, with_sample=not args.no_sample, worker=args.worker))
         except SettingsError as exc:
             print(exc, file=sys.stderr)
             return 2

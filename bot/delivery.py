@@ -15,6 +15,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.metrics import count_postponed
 from dialogs.context import Deps
 from dialogs.notifications import Notice, render
 from dialogs.staff import render_digest, render_for_staff
@@ -65,6 +66,7 @@ async def _send_all(
         for event_id in ids:
             await delivered(deps.sessions, event_id, now, f"not delivered: {exc}")
     except RetryAfter as exc:  # Telegram says when: wait exactly that, no failure counted
+        count_postponed()
         await postpone(deps.sessions, ids, now + retry_after(exc))
     except TelegramError as exc:
         log.warning("message to chat %s failed: %s", chat_id, exc)
@@ -111,7 +113,9 @@ async def deliver_to_staff(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
     dropped: what cannot go now is postponed (not counted as a failure)."""
     now = tehran_now()
     by_chat: dict[int, list[tuple[Claimed, BookingView, ServiceDetails]]] = defaultdict(list)
-    for event in await claim_due(deps.sessions, "staff_chat", WORKER, now):
+    for event in await claim_due(
+        deps.sessions, "staff_chat", WORKER, now, lease=deps.settings.outbox_lease
+    ):
         booking = await booking_by_id(deps.sessions, event.booking_id) if event.booking_id else None
         chat_id = await office_chat(deps.sessions, booking.office_id) if booking else None
         service = await service_details(deps.sessions, booking.service_key) if booking else None
@@ -146,7 +150,9 @@ async def deliver_to_citizens(deps: Deps, bot: Bot) -> int:
     """One round over every due citizen event; returns how many messages went out."""
     now = tehran_now()
     sent = 0
-    for event in await claim_due(deps.sessions, "citizen", WORKER, now):
+    for event in await claim_due(
+        deps.sessions, "citizen", WORKER, now, lease=deps.settings.outbox_lease
+    ):
         notice = await _notice(deps, event)
         if notice is None:
             await delivered(deps.sessions, event.id, now, "nothing to say any more")

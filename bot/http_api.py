@@ -1,27 +1,34 @@
 """The bot's HTTP server: the counter API (per-office bearer token), its OpenAPI document,
-and /healthz. Errors answer in one shape, ``{"error": {"code", "message"}}``, and change
-nothing."""
+/healthz and /metrics (Prometheus). Errors answer in one shape,
+``{"error": {"code", "message"}}``, and change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.metrics import CONTENT_TYPE, exposition
 from services.booking import BookingRefused, BookingView, Refusal, change_status
 from services.clock import TEHRAN, tehran_now
 from services.counter_api import booking_of_office, office_of_token
+from services.operations import Figures, database_answers, figures
 from services.staff import agenda
 from services.storage.models import BOOKING_STATUSES
+
+log = logging.getLogger(__name__)
 
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 OFFICE = web.RequestKey("office_id", int)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# A health check or a scrape must answer quickly even when the database hangs.
+DATABASE_TIMEOUT = 3.0
 
 # --- the document ----------------------------------------------------------------------------
 
@@ -57,6 +64,15 @@ AGENDA = {
     "properties": {
         "date": {"type": "string", "format": "date"},
         "bookings": {"type": "array", "items": BOOKING},
+    },
+}
+HEALTH = {
+    "type": "object",
+    "required": ["status", "database", "time"],
+    "properties": {
+        "status": {"const": "ok"},
+        "database": {"const": "ok"},
+        "time": {"type": "string", "format": "date-time"},
     },
 }
 STATUS_CHANGE = {
@@ -135,7 +151,29 @@ OPENAPI: dict[str, Any] = {
             "get": {
                 "summary": "The bot and its database answer",
                 "security": [],
-                "responses": {"200": {"description": "healthy"}, "503": {"description": "not"}},
+                "responses": {
+                    "200": {
+                        "description": "healthy",
+                        "content": {"application/json": {"schema": HEALTH}},
+                    },
+                    "503": {
+                        "description": "the database did not answer in time",
+                        "content": {"application/json": {"schema": ERROR}},
+                    },
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics: updates, latency, rate limits, bookings, outbox",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text format 0.0.4; without the database"
+                        " figures (and with pishkhan_database_up 0) when it did not answer",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
             }
         },
     },
@@ -228,11 +266,26 @@ async def post_status(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     try:
-        async with request.app[SESSIONS]() as session:
-            await session.execute(text("SELECT 1"))
+        async with asyncio.timeout(DATABASE_TIMEOUT):
+            await database_answers(request.app[SESSIONS])
     except Exception as exc:  # any failure of the database is "not healthy"
-        return web.json_response({"ok": False, "error": type(exc).__name__}, status=503)
-    return web.json_response({"ok": True, "time": tehran_now().astimezone(TEHRAN).isoformat()})
+        log.warning("healthz: the database did not answer: %s", type(exc).__name__)
+        return _error(
+            503, "database_unavailable", f"the database did not answer ({type(exc).__name__})"
+        )
+    now = tehran_now().astimezone(TEHRAN).isoformat()
+    return web.json_response({"status": "ok", "database": "ok", "time": now})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    snapshot: Figures | None
+    try:
+        async with asyncio.timeout(DATABASE_TIMEOUT):
+            snapshot = await figures(request.app[SESSIONS], tehran_now())
+    except Exception as exc:  # still serve this process's own metrics
+        log.warning("metrics: the database did not answer: %s", type(exc).__name__)
+        snapshot = None
+    return web.Response(body=exposition(snapshot), headers={"Content-Type": CONTENT_TYPE})
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -245,5 +298,6 @@ def build_http_app(sessions: async_sessionmaker[AsyncSession]) -> web.Applicatio
     app.router.add_get("/api/v1/agenda", get_agenda)
     app.router.add_post("/api/v1/requests/{tracking_code}/status", post_status)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     app.router.add_get("/openapi.json", openapi)
     return app

@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
 
 from nlp.understand import Interpreter
@@ -28,6 +28,7 @@ class Deps:
     """The domain services, built once in ``bot`` and handed to the dialogs."""
 
     settings: Settings
+    engine: AsyncEngine  # for what spans one unit of work, e.g. the delivery lock
     sessions: async_sessionmaker[AsyncSession]
     conversations: ConversationStore
     interpreter: Interpreter

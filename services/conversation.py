@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services import inbound
 from services.storage.models import DialogState, utcnow
 
 
@@ -73,8 +74,15 @@ class ConversationStore:
     worker processes. SQLite deployments run one process, so the asyncio lock suffices.
     """
 
-    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        lock_timeout: float = 30.0,
+    ) -> None:
         self._engine = engine
+        self._lock_timeout = lock_timeout
         self._sessions = sessions
         self._locks = _ChatLocks()
         self._shared = engine.dialect.name == "postgresql"
@@ -85,6 +93,12 @@ class ConversationStore:
             yield
             return
         async with self._engine.connect() as connection:
+            # A worker stuck on a chat must not hang this one forever: past the timeout the
+            # update fails, stays stored, and is handled again later.
+            await connection.execute(
+                text("SELECT set_config('lock_timeout', :ms, false)"),
+                {"ms": f"{int(self._lock_timeout * 1000)}ms"},
+            )
             await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": chat_id})
             await connection.commit()
             try:
@@ -93,9 +107,8 @@ class ConversationStore:
                 await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": chat_id})
                 await connection.commit()
 
-    async def load(self, chat_id: int, user_id: int | None = None) -> Conversation:
-        async with self._sessions() as session:
-            row = await session.get(DialogState, chat_id)
+    async def _load(self, session: AsyncSession, chat_id: int, user_id: int | None) -> Conversation:
+        row = await session.get(DialogState, chat_id)
         if row is None:
             return Conversation(chat_id=chat_id, user_id=user_id)
         return Conversation(
@@ -107,27 +120,47 @@ class ConversationStore:
             version=row.version,
         )
 
-    async def save(self, conversation: Conversation) -> None:
-        async with self._sessions() as session, session.begin():
-            row = await session.get(DialogState, conversation.chat_id)
-            if row is None:
-                row = DialogState(chat_id=conversation.chat_id)
-                session.add(row)
-            row.user_id = conversation.user_id
-            row.flow = conversation.flow
-            row.step = conversation.step
-            row.data = copy.deepcopy(conversation.data)
-            row.version = conversation.version + 1
-            row.updated_at = utcnow()
-        conversation.version += 1
+    async def _save(self, session: AsyncSession, conversation: Conversation) -> None:
+        row = await session.get(DialogState, conversation.chat_id)
+        if row is None:
+            row = DialogState(chat_id=conversation.chat_id)
+            session.add(row)
+        row.user_id = conversation.user_id
+        row.flow = conversation.flow
+        row.step = conversation.step
+        row.data = copy.deepcopy(conversation.data)
+        row.version = conversation.version + 1
+        row.updated_at = utcnow()
 
     @asynccontextmanager
     async def open(self, chat_id: int, user_id: int | None = None) -> AsyncIterator[Conversation]:
         """Hold the chat's lock, yield its conversation, and write back what changed."""
+        async with self.handle(chat_id, user_id) as conversation:
+            assert conversation is not None  # without an update id there is nothing to skip
+            yield conversation
+
+    @asynccontextmanager
+    async def handle(
+        self, chat_id: int, user_id: int | None = None, update_id: int | None = None
+    ) -> AsyncIterator[Conversation | None]:
+        """Hold the chat's lock and yield its conversation for one update, then write back
+        what changed, marking the update handled in the same transaction. Yields None when
+        the update was handled already (by another worker, or before a restart)."""
         async with self._locks.hold(chat_id), self._cross_process_lock(chat_id):
-            conversation = await self.load(chat_id, user_id)
+            async with self._sessions() as session:
+                if update_id is not None and not await inbound.is_pending(session, update_id):
+                    yield None
+                    return
+                conversation = await self._load(session, chat_id, user_id)
             before = (conversation.flow, conversation.step, copy.deepcopy(conversation.data))
             yield conversation
-            after = (conversation.flow, conversation.step, conversation.data)
-            if after != before or conversation.version == 0:
-                await self.save(conversation)
+            changed = (conversation.flow, conversation.step, conversation.data) != before
+            if not (changed or conversation.version == 0 or update_id is not None):
+                return
+            async with self._sessions() as session, session.begin():
+                if changed or conversation.version == 0:
+                    await self._save(session, conversation)
+                if update_id is not None:
+                    await inbound.mark_handled(session, update_id, utcnow())
+            if changed or conversation.version == 0:
+                conversation.version += 1

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import or_, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.storage.models import OutboxEvent
 
@@ -48,6 +50,7 @@ async def claim_due(
     worker: str,
     now: dt.datetime,
     limit: int = 50,
+    lease: dt.timedelta = LEASE,
 ) -> list[Claimed]:
     """Pending events of a channel that are due and not leased by another worker."""
     async with sessions() as session, session.begin():
@@ -66,7 +69,7 @@ async def claim_due(
             query = query.with_for_update(skip_locked=True)
         events = list(await session.scalars(query))
         for event in events:
-            event.claimed_by, event.claimed_until = worker, now + LEASE
+            event.claimed_by, event.claimed_until = worker, now + lease
         return [
             Claimed(
                 e.id,
@@ -173,3 +176,32 @@ async def postpone(
             event = await session.get(OutboxEvent, event_id)
             if event is not None and event.status == "pending":
                 event.next_attempt_at, event.claimed_until = until, None
+
+
+# The key of the advisory lock the delivering worker holds (two-int form: its own key space,
+# apart from the chat-id keys of dialog locks).
+_DELIVERY_LOCK = (0x5049, 1)
+
+
+@asynccontextmanager
+async def sole_deliverer(engine: AsyncEngine) -> AsyncIterator[bool]:
+    """True for the one worker that may drain the outbox now.
+
+    Leases already keep two workers from sending one event; this also makes the pacing of
+    messages into each staff group hold for the whole deployment, not per process. On
+    PostgreSQL the lock lives on a connection, so a worker that dies releases it; SQLite
+    deployments run one process.
+    """
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    async with engine.connect() as connection:
+        keys = {"a": _DELIVERY_LOCK[0], "b": _DELIVERY_LOCK[1]}
+        got = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:a, :b)"), keys))
+        await connection.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                await connection.execute(text("SELECT pg_advisory_unlock(:a, :b)"), keys)
+                await connection.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -29,6 +31,8 @@ class Settings(BaseSettings):
     telegram_base_url: str = TELEGRAM_BASE_URL
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Connections Telegram may open to the webhook at once (Telegram allows 1-100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
     listen: str = "127.0.0.1:8080"
     secret_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -36,6 +40,15 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Tehran"
     # How long a chat may hold its dialog lock before another worker may take it (seconds).
     chat_lock_timeout: float = Field(default=30.0, gt=0)
+    # Updates handled at once by one process (different chats; one chat's are in order).
+    max_concurrent_updates: int = Field(default=16, ge=1, le=256)
+    # Flood control: more updates than this from one user in the window are dropped, with
+    # one polite notice.
+    flood_updates: int = Field(default=20, ge=1)
+    flood_window_seconds: int = Field(default=30, ge=1)
+    # How long a worker may take to deliver the outbox events it claimed before another
+    # worker may take them over (it died, or hangs).
+    outbox_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     # How often the outbox (reminders, staff messages, counter webhooks) is drained (seconds).
     delivery_interval: float = Field(default=5.0, gt=0, le=300)
 
@@ -79,6 +92,15 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value or None
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
@@ -88,6 +110,10 @@ class Settings(BaseSettings):
         if not 0 < int(port) < 65536:
             raise ValueError("port must be between 1 and 65535")
         return value
+
+    @property
+    def outbox_lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.outbox_lease_seconds)
 
     @property
     def listen_host(self) -> str:

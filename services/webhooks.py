@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
 from services.booking import booking_by_id
-from services.outbox import Claimed, claim_due, delivered, failed
+from services.outbox import LEASE, Claimed, claim_due, delivered, failed
 from services.privacy import Vault
 from services.storage.models import Office, OutboxEvent
 
@@ -103,10 +103,11 @@ async def deliver_webhooks(
     http: ClientSession,
     worker: str,
     now: dt.datetime,
+    lease: dt.timedelta = LEASE,
 ) -> int:
     """One round over the due webhook events; returns how many were accepted."""
     accepted = 0
-    for event in await claim_due(sessions, "webhook", worker, now):
+    for event in await claim_due(sessions, "webhook", worker, now, lease=lease):
         async with sessions() as session:
             office = await session.get(Office, event.office_id) if event.office_id else None
         # Signed with the moment it really leaves: receivers check it against their clock.

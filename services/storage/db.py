@@ -45,7 +45,11 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
-    return create_async_engine(database_url, echo=echo, pool_pre_ping=True)
+    # Each update in flight holds one connection for its chat's advisory lock and borrows
+    # another for its queries: the pool must outnumber the updates handled at once.
+    return create_async_engine(
+        database_url, echo=echo, pool_pre_ping=True, pool_size=20, max_overflow=30
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -398,13 +398,36 @@ class DialogState(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ProcessedUpdate(Base):
-    """Telegram update ids already handled, so a redelivered update has no second effect."""
+class InboundUpdate(Base):
+    """A Telegram update as it arrived: written before it is handled, so a crash never
+    loses an update Telegram was told we have, and kept afterwards (without its body), so a
+    redelivery has no second effect and a user's recent updates can be counted.
 
-    __tablename__ = "processed_updates"
+    The body is encrypted (it may hold a national code the citizen typed) and dropped once
+    the update is handled.
+    """
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (
+        Index("ix_inbound_updates_user_received", "user_id", "received_at"),
+        Index(
+            "ix_inbound_updates_unhandled",
+            "update_id",
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
+    )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[dt.datetime] = mapped_column(index=True)
+    body: Mapped[str | None] = mapped_column(Text)
+    # Until then the worker that received it is handling it; afterwards any worker may.
+    lease_until: Mapped[dt.datetime | None] = mapped_column()
+    handled_at: Mapped[dt.datetime | None] = mapped_column()
+    # "noticed": dropped for flooding, with a slow-down message; "dropped": silently.
+    throttled: Mapped[str | None] = mapped_column(String(8))
 
 
 class OfficeLinkCode(Base):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
-from bot.logs import ScrubPersonalData
+from bot.logs import JsonFormatter, ScrubPersonalData
 from services.privacy import mask_mobile, mask_national_code, scrub
 
 
@@ -28,3 +29,15 @@ def test_log_records_are_scrubbed_including_arguments() -> None:
     )
     ScrubPersonalData().filter(record)
     assert record.getMessage() == "national code 00******79"
+
+
+def test_json_logs_carry_the_structured_fields_scrubbed() -> None:
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "handled", None, None)
+    fields = {"update_id": 912345678, "chat_kind": "private 09121234567", "duration_ms": 12.5}
+    record.__dict__.update(fields, unrelated="kept out")
+    ScrubPersonalData().filter(record)
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["update_id"] == 912345678  # an update id is no personal number
+    assert entry["duration_ms"] == 12.5
+    assert entry["chat_kind"] == "private 09*******67"
+    assert "unrelated" not in entry and "update_type" not in entry

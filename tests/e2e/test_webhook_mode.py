@@ -1,0 +1,227 @@
+"""Webhook mode: Telegram (the emulator) POSTs updates to the bot's own HTTP server.
+
+An update is answered 200 only once handled; a wrong secret is refused before anything is
+stored; the same update delivered again has no second effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import ClientSession, web
+from sqlalchemy import func, select
+
+from bot.app import BotApplication, ChatOrderedUpdates
+from bot.emulator.client import EmulatorClient
+from bot.emulator.server import BotApiEmulator
+from bot.http_api import build_http_app
+from bot.runtime import WebhookTarget, open_services, webhook_bot
+from bot.webhook import SECRET_HEADER, add_webhook_route
+from dialogs import texts
+from services import inbound
+from services.settings import Settings
+from services.storage.models import Booking, DialogState, InboundUpdate, OutboxEvent, utcnow
+from tests.e2e.conftest import World
+from tests.e2e.test_booking import book_to_summary
+from tests.e2e.test_staff import GROUP, link_first_office
+
+SECRET = "the-webhook-secret_42"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Hooked(World):
+    application: BotApplication
+    url: str
+
+
+@pytest.fixture
+async def hooked(settings: Settings) -> AsyncIterator[Hooked]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/updates"
+    async with (
+        open_services(settings, with_sample=False) as deps,
+        BotApiEmulator() as emulator,
+        webhook_bot(
+            deps,
+            token=emulator.token,
+            base_url=emulator.base_url,
+            target=WebhookTarget(url, SECRET),
+            rate_limit=False,
+            delivery_interval=0.2,
+        ) as application,
+        EmulatorClient(emulator.root_url) as client,
+    ):
+        http = build_http_app(deps.sessions)
+        add_webhook_route(http, application, "/telegram/updates", SECRET)
+        runner = web.AppRunner(http, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            yield Hooked(emulator, client, deps, settings, application, url)
+        finally:
+            await runner.cleanup()
+
+
+async def _count(world: World, table: type[object]) -> int:
+    async with world.deps.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def test_a_whole_booking_over_the_webhook_each_update_answered_after_handling(
+    hooked: Hooked,
+) -> None:
+    citizen = hooked.client.person(9101, "نرگس")
+    await book_to_summary(citizen)
+    done = await citizen.presses(texts.BOOK_CONFIRM)
+    assert done.messages[0].text.startswith("✅ نوبت شما ثبت شد.")
+    assert await _count(hooked, Booking) == 1
+
+    deliveries = hooked.emulator.webhook_deliveries
+    assert deliveries and all(d["status"] == 200 for d in deliveries)
+    assert all(d["url"] == hooked.url for d in deliveries)
+    async with hooked.deps.sessions() as session:
+        rows = (await session.scalars(select(InboundUpdate))).all()
+    # Every update stored, handled, and its (encrypted) body dropped.
+    assert {r.update_id for r in rows} == {d["update_id"] for d in deliveries}
+    assert all(r.handled_at is not None and r.body is None for r in rows)
+
+
+async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
+    hooked: Hooked,
+) -> None:
+    update = {
+        "update_id": 777001,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": 9102, "type": "private", "first_name": "X"},
+            "from": {"id": 9102, "is_bot": False, "first_name": "X"},
+            "text": "/start",
+        },
+    }
+    calls_before = len(await hooked.client.calls())
+    async with ClientSession() as http:
+        for headers in ({SECRET_HEADER: "guess"}, {}, {SECRET_HEADER: SECRET + "x"}):
+            async with http.post(hooked.url, json=update, headers=headers) as response:
+                assert response.status == 403
+        # The right secret with a body that is not an update: refused, nothing stored.
+        async with http.post(
+            hooked.url, data=b"{not json", headers={SECRET_HEADER: SECRET}
+        ) as response:
+            assert response.status == 400
+    assert await _count(hooked, InboundUpdate) == 0
+    assert await _count(hooked, DialogState) == 0
+    await asyncio.sleep(0.3)
+    assert len(await hooked.client.calls()) == calls_before  # the bot said nothing
+
+
+async def test_the_same_update_delivered_five_times_books_once_and_tells_staff_once(
+    hooked: Hooked,
+) -> None:
+    office, code = await link_first_office(hooked)
+    clerk = hooked.client.person(9201, "کارمند").in_chat(GROUP)
+    await clerk.says(f"/link {code}")
+    citizen = hooked.client.person(9202, "رضا")
+    await book_to_summary(citizen)
+
+    # Telegram (here: the test) now delivers the confirm press five times at once.
+    await hooked.application.bot.delete_webhook()
+    await citizen.presses(texts.BOOK_CONFIRM, expect_reply=False)
+    (update,) = hooked.emulator.pending_updates
+    seq = (await hooked.client.state())["seq"]
+    async with ClientSession() as http:
+
+        async def deliver() -> int:
+            body = json.dumps(update).encode()
+            headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+            async with http.post(hooked.url, data=body, headers=headers) as response:
+                return response.status
+
+        statuses = await asyncio.gather(*(deliver() for _ in range(5)))
+    assert statuses == [200] * 5
+
+    reply = await hooked.client.wait(citizen.chat_id, seq, within=10)
+    confirmations = [m for m in reply.messages if m.text.startswith("✅ نوبت شما ثبت شد.")]
+    assert len(confirmations) == 1
+    assert not [m for m in reply.messages if m.text == texts.BOOK_ALREADY_DONE]
+    assert await _count(hooked, Booking) == 1
+    async with hooked.deps.sessions() as session:
+        created = (
+            await session.scalars(
+                select(OutboxEvent).where(OutboxEvent.event_type == "booking.created")
+            )
+        ).all()
+    # One event for each channel the booking goes out on, not five.
+    channels = [event.channel for event in created]
+    assert channels and len(channels) == len(set(channels))
+
+    staff_news = await hooked.client.wait(GROUP, seq, within=10)
+    await asyncio.sleep(1.0)  # a second delivery pass would have sent a duplicate by now
+    news = [
+        m
+        for m in await hooked.client.messages(GROUP)
+        if m.text.startswith("🆕 نوبت تازه") and m.message_id >= staff_news.messages[0].message_id
+    ]
+    assert len(news) == 1
+    assert office.name  # the group is this office's
+
+
+async def test_an_update_stored_by_a_worker_that_died_is_handled_by_another(
+    hooked: Hooked,
+) -> None:
+    """The worker acknowledged nothing, but had stored the update when it died: the next
+    recovery pass, once the lease is over, handles it, once."""
+    chat = 9301
+    await hooked.client.person(chat, "ژاله").says("سلام")  # the chat exists
+    update = {
+        "update_id": 880001,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": chat, "type": "private", "first_name": "ژاله"},
+            "from": {"id": chat, "is_bot": False, "first_name": "ژاله"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    earlier = utcnow() - dt.timedelta(minutes=5)
+    body = hooked.deps.vault.encrypt(json.dumps(update))
+    lease = dt.timedelta(seconds=30)
+    stored = await inbound.receive(
+        hooked.deps.sessions,
+        update_id=880001,
+        chat_id=chat,
+        user_id=chat,
+        body=body,
+        now=earlier,
+        lease=lease,
+    )
+    assert stored is inbound.Arrival.NEW
+    processor = hooked.application.update_processor
+    assert isinstance(processor, ChatOrderedUpdates)
+    seq = (await hooked.client.state())["seq"]
+    assert await processor.recover() == 1
+    reply = await hooked.client.wait(chat, seq, within=10)
+    assert reply.messages[0].text.startswith("سلام ژاله!")
+    assert await processor.recover() == 0  # handled: not taken up again
+    # Telegram retrying it now changes nothing either.
+    before = len(await hooked.client.messages(chat))
+    async with (
+        ClientSession() as http,
+        http.post(hooked.url, json=update, headers={SECRET_HEADER: SECRET}) as response,
+    ):
+        assert response.status == 200
+    await asyncio.sleep(0.3)
+    assert len(await hooked.client.messages(chat)) == before

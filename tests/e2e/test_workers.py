@@ -1,0 +1,237 @@
+"""Real `pishkhan run --worker` processes in webhook mode: any worker continues any dialog,
+and a worker killed with SIGKILL mid-dialog is restarted and the dialog goes on.
+
+The test plays Telegram: it takes the updates citizens make in the emulator (getUpdates)
+and POSTs each to a worker's webhook, in turn, retrying until one answers 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientError, ClientSession, ClientTimeout
+from sqlalchemy import func, select
+
+from bot.emulator.client import EmulatorClient
+from bot.emulator.server import BotApiEmulator
+from bot.webhook import SECRET_HEADER
+from dialogs import texts
+from services.privacy import new_secret_key
+from services.sample_data import prepare_database
+from services.storage.db import create_engine, session_factory
+from services.storage.models import Booking
+from tests.conftest import fresh_postgres_database
+from tests.e2e.test_booking import TEHRAN, book_to_summary
+from tests.e2e.test_webhook_mode import free_port
+
+PISHKHAN = shutil.which("pishkhan") or "pishkhan"
+SECRET = "workers-secret"
+
+
+@dataclass
+class Worker:
+    port: int
+    environment: dict[str, str]
+    log: Path
+    process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/telegram"
+
+    async def start(self, http: ClientSession) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            PISHKHAN,
+            "run",
+            "--worker",
+            env={**self.environment, "PISHKHAN_LISTEN": f"127.0.0.1:{self.port}"},
+            stderr=self.log.open("ab"),
+        )
+        for _ in range(300):  # hazm and the office index take a few seconds to load
+            with contextlib.suppress(ClientError, OSError):
+                async with http.get(f"http://127.0.0.1:{self.port}/healthz") as response:
+                    if response.status == 200:
+                        return
+            assert self.process.returncode is None, self.log.read_text()[-3000:]
+            await asyncio.sleep(0.1)
+        raise AssertionError("worker did not start")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), 30)
+            except TimeoutError:
+                self.process.kill()
+        if self.process is not None:
+            await self.process.wait()
+
+
+@dataclass
+class Telegram:
+    """Delivers the emulator's updates to the workers' webhooks, one at a time, in turn."""
+
+    emulator: BotApiEmulator
+    workers: list[Worker]
+    http: ClientSession
+    delivered_to: dict[int, list[int]] = field(default_factory=dict)  # port → update ids
+    _turn: int = 0
+
+    async def _next_updates(self, offset: int) -> list[dict[str, Any]]:
+        url = f"{self.emulator.base_url}{self.emulator.token}/getUpdates"
+        async with self.http.post(url, json={"offset": offset, "timeout": 1}) as response:
+            result: list[dict[str, Any]] = (await response.json())["result"]
+            return result
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
+        while True:
+            worker = self.workers[self._turn % len(self.workers)]
+            try:
+                async with self.http.post(
+                    worker.url,
+                    json=update,
+                    headers={SECRET_HEADER: SECRET},
+                    timeout=ClientTimeout(total=30),
+                ) as response:
+                    if response.status == 200:
+                        self.delivered_to.setdefault(worker.port, []).append(update["update_id"])
+                        self._turn += 1
+                        return
+            except (ClientError, OSError, TimeoutError):
+                pass  # that worker is down: Telegram retries (here: the next worker, later)
+            self._turn += 1
+            await asyncio.sleep(0.2)
+
+    async def run(self) -> None:
+        offset = 0
+        while True:
+            for update in await self._next_updates(offset):
+                await self._deliver(update)
+                offset = update["update_id"] + 1
+
+
+@dataclass
+class Deployment:
+    emulator: BotApiEmulator
+    client: EmulatorClient
+    workers: list[Worker]
+    telegram: Telegram
+    http: ClientSession
+    database_url: str
+
+    async def bookings(self) -> int:
+        engine = create_engine(self.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return int(await session.scalar(select(func.count()).select_from(Booking)) or 0)
+        finally:
+            await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def deployment(database_url: str, workers: int) -> AsyncIterator[Deployment]:
+    """Migrated and seeded database, the emulator, and ``workers`` running processes."""
+    engine = create_engine(database_url)
+    try:
+        await prepare_database(engine, session_factory(engine), with_sample=True)
+    finally:
+        await engine.dispose()
+    async with (
+        BotApiEmulator() as emulator,
+        EmulatorClient(emulator.root_url, reply_timeout=30) as client,
+        ClientSession() as http,
+    ):
+        environment = {
+            **os.environ,
+            "PISHKHAN_BOT_TOKEN": emulator.token,
+            "PISHKHAN_TELEGRAM_BASE_URL": emulator.base_url,
+            "PISHKHAN_DATABASE_URL": database_url,
+            "PISHKHAN_SECRET_KEY": new_secret_key(),
+            "PISHKHAN_WEBHOOK_SECRET": SECRET,
+            "PISHKHAN_DELIVERY_INTERVAL": "0.2",
+        }
+        pool = []
+        for _ in range(workers):
+            port = free_port()
+            worker = Worker(
+                port,
+                {**environment, "PISHKHAN_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram"},
+                Path(tempfile.mkdtemp()) / "worker.log",
+            )
+            pool.append(worker)
+        await asyncio.gather(*(worker.start(http) for worker in pool))
+        telegram = Telegram(emulator, pool, http)
+        pump = asyncio.create_task(telegram.run())
+        try:
+            yield Deployment(emulator, client, pool, telegram, http, database_url)
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+            await asyncio.gather(*(worker.stop() for worker in pool))
+
+
+async def test_two_workers_on_postgresql_take_turns_through_a_whole_booking() -> None:
+    async with (
+        fresh_postgres_database() as url,
+        deployment(url, workers=2) as world,
+    ):
+        citizen = world.client.person(9301, "پریسا")
+        await book_to_summary(citizen)
+        done = await citizen.presses(texts.BOOK_CONFIRM)
+        assert done.messages[0].text.startswith("✅ نوبت شما ثبت شد.")
+        assert await world.bookings() == 1
+        # Both workers had their share of this one dialog, alternately.
+        shares = [len(world.telegram.delivered_to.get(w.port, [])) for w in world.workers]
+        assert min(shares) >= 3, shares
+
+
+async def test_a_worker_killed_mid_dialog_is_restarted_and_the_dialog_goes_on(
+    tmp_path: Path,
+) -> None:
+    async with deployment(f"sqlite+aiosqlite:///{tmp_path / 'pishkhan.db'}", workers=1) as world:
+        (worker,) = world.workers
+        citizen = world.client.person(9302, "کاوه")
+        reply = await citizen.says("نوبت تعویض شناسنامه میخوام")
+        assert reply.text == texts.BOOK_WHERE.format(service="تعویض شناسنامه")
+        await citizen.shares_location(*TEHRAN)
+        days = await citizen.presses(texts.OFFICE_BOOK.format(number="۱"))
+        assert days.last.text.startswith("📅 نوبت «تعویض شناسنامه»")
+
+        worker.kill()  # kill -9: no clean-up of any kind
+        assert worker.process is not None
+        await worker.process.wait()
+        # A press while the worker is down waits at "Telegram" until it is back.
+        pressed = asyncio.create_task(citizen.presses(days.last.buttons[0][0].label))
+        await asyncio.sleep(0.5)
+        await worker.start(world.http)
+
+        times = await pressed
+        assert times.last.text.startswith("📅 ")
+        asked = await citizen.presses(times.last.buttons[0][0].label)
+        assert asked.text == texts.BOOK_ASK_NATIONAL_CODE
+        await citizen.says("0499370899")
+        await citizen.shares_contact("+989121234567")
+        done = await citizen.presses(texts.BOOK_CONFIRM)
+        assert done.messages[0].text.startswith("✅ نوبت شما ثبت شد.")
+        assert await world.bookings() == 1
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_metrics_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers of these tests are single processes: no shared metrics folder."""
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
