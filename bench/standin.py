@@ -120,7 +120,9 @@ class BotApiStandIn:
         method = request.match_info["method"].lower()
         params = await self._params(request)
         result: Any = True
-        chat_id = int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else 0
+        chat_id = (
+            int(params["chat_id"]) if str(params.get("chat_id", "")).lstrip("-").isdigit() else 0
+        )
         if method == "getme":
             result = {
                 "id": BOT_ID,

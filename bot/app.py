@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot.metrics import CountingRateLimiter, observed
+from bot.transport import AiohttpRequest
 from dialogs import (
     booking,
     choosing,
@@ -54,7 +55,7 @@ from dialogs.callbacks import (
 )
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
 from services import inbound
-from services.inbound import Arrival, FloodLimit
+from services.inbound import Arrival, FloodLimit, Incoming
 from services.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -65,21 +66,21 @@ BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 class ChatOrderedUpdates(BaseUpdateProcessor):
     """Handles different chats in parallel and one chat's updates in order, each once.
 
-    An update is first stored (services.inbound): a duplicate is skipped, a flood from one
-    user is dropped with one notice. Then, under the chat's lock, the chat's conversation is
-    read from the database, the update handled, and the conversation written back together
-    with the update's "handled" mark, so any process can continue any conversation and an
-    update cut short by a crash is handled again (``recover``), not lost.
+    Under the chat's lock (services.conversation) an update is stored and the chat's
+    conversation read; a duplicate is skipped, a flood from one user dropped with one
+    notice. The conversation is written back with the update's "handled" mark, so any
+    process can continue any conversation, and an update cut short by a crash is handled
+    again (``recover``), not lost.
     """
 
     def __init__(self, deps: Deps):
         super().__init__(deps.settings.max_concurrent_updates)
         self._deps = deps
-        self._replaying: set[int] = set()  # stored already: handle without storing again
-
-    @property
-    def lease(self) -> dt.timedelta:
-        return dt.timedelta(seconds=self._deps.settings.chat_lock_timeout)
+        settings = deps.settings
+        self._lease = dt.timedelta(seconds=settings.chat_lock_timeout)
+        self._flood = FloodLimit(
+            settings.flood_updates, dt.timedelta(seconds=settings.flood_window_seconds)
+        )
 
     @observed  # counts and times every update (bot.metrics)
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -88,43 +89,27 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
             await coroutine
             return
         user = update.effective_user
-        if update.update_id not in self._replaying:
-            arrival = await self._receive(update)
-            if arrival is not Arrival.NEW:
+        body = json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        incoming = Incoming(
+            update.update_id, chat.id, user.id if user else None, self._deps.vault.encrypt(body)
+        )
+        async with self._deps.conversations.handle(
+            chat.id,
+            incoming.user_id,
+            incoming,
+            lease=self._lease,
+            flood=self._flood if chat.type == "private" else None,
+        ) as turn:
+            if turn.conversation is None:
                 _discard(coroutine)
-                if arrival is Arrival.SLOW_DOWN:
+                if turn.arrival is Arrival.SLOW_DOWN:
                     await self._slow_down(chat.id)
                 return
-        async with self._deps.conversations.handle(
-            chat.id, user.id if user else None, update.update_id
-        ) as conversation:
-            if conversation is None:  # handled meanwhile, by another worker
-                _discard(coroutine)
-                return
-            token = current_conversation.set(conversation)
+            token = current_conversation.set(turn.conversation)
             try:
                 await coroutine
             finally:
                 current_conversation.reset(token)
-
-    async def _receive(self, update: Update) -> Arrival:
-        settings = self._deps.settings
-        private = update.effective_chat is not None and update.effective_chat.type == "private"
-        body = json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        return await inbound.receive(
-            self._deps.sessions,
-            update_id=update.update_id,
-            chat_id=update.effective_chat.id if update.effective_chat else None,
-            user_id=update.effective_user.id if update.effective_user else None,
-            body=self._deps.vault.encrypt(body),
-            now=utcnow(),
-            lease=self.lease,
-            flood=FloodLimit(
-                settings.flood_updates, dt.timedelta(seconds=settings.flood_window_seconds)
-            )
-            if private
-            else None,
-        )
 
     async def _slow_down(self, chat_id: int) -> None:
         assert self._application is not None
@@ -138,15 +123,12 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         connection) once their lease is over; returns how many were taken up."""
         application = self._application
         assert application is not None
-        stalled = await inbound.claim_stalled(self._deps.sessions, utcnow(), self.lease)
+        stalled = await inbound.claim_stalled(self._deps.engine, utcnow(), self._lease)
         for item in stalled:
             data = json.loads(self._deps.vault.decrypt(item.body))
             update = Update.de_json(data, application.bot)
-            self._replaying.add(update.update_id)
-            try:
-                await self.process_update(update, application.process_update(update))
-            finally:
-                self._replaying.discard(update.update_id)
+            # Stored and not handled: the store lets it through, under the chat's lock.
+            await self.process_update(update, application.process_update(update))
         if stalled:
             log.info("handled %d stored updates left unfinished", len(stalled))
         return len(stalled)
@@ -261,11 +243,16 @@ def build_application(
         .token(token)
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
+        # aiohttp instead of PTB's default httpx: less CPU per request (bot.transport).
+        .request(AiohttpRequest(connection_pool_size=64))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(ChatOrderedUpdates(deps))
     )
     application: BotApplication = (
-        builder.rate_limiter(CountingRateLimiter(max_retries=3)).build()
+        builder.rate_limiter(
+            CountingRateLimiter(max_retries=3, overall_max_rate=deps.settings.telegram_max_rate)
+        ).build()
         if rate_limit
         else builder.build()
     )

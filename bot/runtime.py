@@ -60,9 +60,7 @@ async def open_services(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            conversations=ConversationStore(
-                engine, sessions, lock_timeout=settings.chat_lock_timeout
-            ),
+            conversations=ConversationStore(engine, lock_timeout=settings.chat_lock_timeout),
             interpreter=build_interpreter(await service_names(sessions)),
             directory=await OfficeDirectory(sessions).fresh(tehran_now()),
             vault=Vault(secret_key_for(settings)),
@@ -94,7 +92,7 @@ async def _recover(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 async def _forget(context: CallbackContext[Any, Any, Any, Any]) -> None:
     deps: Deps = context.application.bot_data[DEPS_KEY]
-    await inbound.forget_before(deps.sessions, utcnow())
+    await inbound.forget_before(deps.engine, utcnow())
 
 
 @asynccontextmanager

@@ -74,7 +74,12 @@ async def run_pool(settings: Settings, workers: int, *, with_sample: bool) -> No
     metrics_dir = tempfile.mkdtemp(prefix="pishkhan-metrics-")
     # prometheus_client's multiprocess mode: each worker writes its figures into this
     # folder and /metrics, whichever worker answers, adds them up.
-    environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
+    environment = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+        # Telegram's limit is the bot's, not each process's: the workers share it.
+        "PISHKHAN_TELEGRAM_MAX_RATE": str(settings.telegram_max_rate / workers),
+    }
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -9,16 +9,39 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import datetime as dt
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services import inbound
+from services.inbound import Arrival, FloodLimit, Incoming
 from services.storage.models import DialogState, utcnow
+
+_states = cast(Table, DialogState.__table__)
+
+
+@functools.cache
+def _statements(dialect: str) -> SimpleNamespace:
+    """Built once per dialect, with bound parameters: they run on every update."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ("user_id", "flow", "step", "data", "version", "updated_at")
+    new = insert(_states)  # the values come as each execution's parameters
+    return SimpleNamespace(
+        load=select(
+            _states.c.user_id, _states.c.flow, _states.c.step, _states.c.data, _states.c.version
+        ).where(_states.c.chat_id == bindparam("b_chat_id")),
+        save=new.on_conflict_do_update(
+            index_elements=["chat_id"], set_={name: new.excluded[name] for name in columns}
+        ),
+    )
 
 
 @dataclass
@@ -43,6 +66,14 @@ class Conversation:
 
     def at(self, flow: str, step: str | None = None) -> bool:
         return self.flow == flow and (step is None or self.step == step)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What an update found: its arrival, and the conversation unless it is to be skipped."""
+
+    arrival: Arrival
+    conversation: Conversation | None
 
 
 class _ChatLocks:
@@ -77,13 +108,11 @@ class ConversationStore:
     def __init__(
         self,
         engine: AsyncEngine,
-        sessions: async_sessionmaker[AsyncSession],
         *,
         lock_timeout: float = 30.0,
     ) -> None:
         self._engine = engine
         self._lock_timeout = lock_timeout
-        self._sessions = sessions
         self._locks = _ChatLocks()
         self._shared = engine.dialect.name == "postgresql"
 
@@ -107,60 +136,75 @@ class ConversationStore:
                 await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": chat_id})
                 await connection.commit()
 
-    async def _load(self, session: AsyncSession, chat_id: int, user_id: int | None) -> Conversation:
-        row = await session.get(DialogState, chat_id)
-        if row is None:
-            return Conversation(chat_id=chat_id, user_id=user_id)
-        return Conversation(
-            chat_id=chat_id,
-            user_id=row.user_id if user_id is None else user_id,
-            flow=row.flow,
-            step=row.step,
-            data=copy.deepcopy(row.data),
-            version=row.version,
+    async def _save(self, connection: AsyncConnection, conversation: Conversation) -> None:
+        await connection.execute(
+            _statements(connection.dialect.name).save,
+            {
+                "chat_id": conversation.chat_id,
+                "user_id": conversation.user_id,
+                "flow": conversation.flow,
+                "step": conversation.step,
+                "data": conversation.data,
+                "version": conversation.version + 1,
+                "updated_at": utcnow(),
+            },
         )
-
-    async def _save(self, session: AsyncSession, conversation: Conversation) -> None:
-        row = await session.get(DialogState, conversation.chat_id)
-        if row is None:
-            row = DialogState(chat_id=conversation.chat_id)
-            session.add(row)
-        row.user_id = conversation.user_id
-        row.flow = conversation.flow
-        row.step = conversation.step
-        row.data = copy.deepcopy(conversation.data)
-        row.version = conversation.version + 1
-        row.updated_at = utcnow()
 
     @asynccontextmanager
     async def open(self, chat_id: int, user_id: int | None = None) -> AsyncIterator[Conversation]:
         """Hold the chat's lock, yield its conversation, and write back what changed."""
-        async with self.handle(chat_id, user_id) as conversation:
-            assert conversation is not None  # without an update id there is nothing to skip
-            yield conversation
+        async with self.handle(chat_id, user_id) as turn:
+            assert turn.conversation is not None  # without an update there is nothing to skip
+            yield turn.conversation
 
     @asynccontextmanager
     async def handle(
-        self, chat_id: int, user_id: int | None = None, update_id: int | None = None
-    ) -> AsyncIterator[Conversation | None]:
-        """Hold the chat's lock and yield its conversation for one update, then write back
-        what changed, marking the update handled in the same transaction. Yields None when
-        the update was handled already (by another worker, or before a restart)."""
+        self,
+        chat_id: int,
+        user_id: int | None = None,
+        incoming: Incoming | None = None,
+        *,
+        lease: dt.timedelta = dt.timedelta(seconds=30),
+        flood: FloodLimit | None = None,
+    ) -> AsyncIterator[Turn]:
+        """One update of a chat, under the chat's lock: store the update and read the
+        chat's conversation in one transaction; after the caller has handled it, write back
+        what changed and mark the update handled in another. An update seen before, or one
+        too many from a flooding user, comes with no conversation: skip it."""
         async with self._locks.hold(chat_id), self._cross_process_lock(chat_id):
-            async with self._sessions() as session:
-                if update_id is not None and not await inbound.is_pending(session, update_id):
-                    yield None
-                    return
-                conversation = await self._load(session, chat_id, user_id)
-            before = (conversation.flow, conversation.step, copy.deepcopy(conversation.data))
-            yield conversation
-            changed = (conversation.flow, conversation.step, conversation.data) != before
-            if not (changed or conversation.version == 0 or update_id is not None):
+            async with self._engine.begin() as connection:
+                arrival = Arrival.NEW
+                if incoming is not None:
+                    arrival = await inbound.arrive(connection, incoming, utcnow(), lease, flood)
+                row = None
+                if arrival is Arrival.NEW:
+                    load = _statements(connection.dialect.name).load
+                    row = (await connection.execute(load, {"b_chat_id": chat_id})).first()
+            if arrival is not Arrival.NEW:
+                yield Turn(arrival, None)
                 return
-            async with self._sessions() as session, session.begin():
-                if changed or conversation.version == 0:
-                    await self._save(session, conversation)
-                if update_id is not None:
-                    await inbound.mark_handled(session, update_id, utcnow())
-            if changed or conversation.version == 0:
+            conversation = (
+                Conversation(chat_id=chat_id, user_id=user_id)
+                if row is None
+                else Conversation(
+                    chat_id=chat_id,
+                    user_id=row.user_id if user_id is None else user_id,
+                    flow=row.flow,
+                    step=row.step,
+                    data=copy.deepcopy(row.data),
+                    version=row.version,
+                )
+            )
+            before = (conversation.flow, conversation.step, copy.deepcopy(conversation.data))
+            yield Turn(arrival, conversation)
+            after = (conversation.flow, conversation.step, conversation.data)
+            save = after != before or conversation.version == 0
+            if not save and incoming is None:
+                return
+            async with self._engine.begin() as connection:
+                if save:
+                    await self._save(connection, conversation)
+                if incoming is not None:
+                    await inbound.mark_handled(connection, incoming.update_id, utcnow())
+            if save:
                 conversation.version += 1

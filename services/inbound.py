@@ -1,36 +1,46 @@
 """Incoming updates, written down before they are handled.
 
-An update is stored (its body encrypted) the moment it arrives, then handled under its
-chat's lock, where it is marked handled in the same transaction that saves the chat's
-dialog state. So:
+Under its chat's lock an update is stored (its body encrypted) in the same transaction that
+reads the chat's dialog state, handled, and then marked handled in the transaction that
+writes the state back. So:
 
-- a crash after the store loses nothing: another pass (or worker) picks up updates whose
-  lease ran out and handles them;
+- a crash after the store loses nothing: a recovery pass (any worker) picks up updates
+  whose lease ran out and handles them; Telegram, never having had its 200, sends it again
+  as well, and whichever comes first handles it;
 - Telegram delivering the same ``update_id`` again (a retried webhook, a re-polled batch
   after a restart) has no second effect;
 - the rows say how many updates a user sent lately, which is what flood control counts,
   across workers.
+
+These functions run on a connection inside the caller's transaction (SQLAlchemy Core: they
+are on every update's path, where the ORM's bookkeeping would be pure overhead).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.storage.models import InboundUpdate
 
 # Telegram gives up redelivering an update after a day; remembering ids for two is enough.
 REMEMBER = dt.timedelta(days=2)
 
+_table = cast(Table, InboundUpdate.__table__)
+_c = _table.c
+
 
 class Arrival(enum.Enum):
-    NEW = "new"  # stored: handle it
-    SEEN = "seen"  # stored before: handled, or being handled by whoever stored it
+    NEW = "new"  # handle it
+    SEEN = "seen"  # handled before: no second effect
     SLOW_DOWN = "slow_down"  # too many updates from this user: dropped, tell them once
     DROPPED = "dropped"  # too many, and already told
 
@@ -44,123 +54,117 @@ class FloodLimit:
 
 
 @dataclass(frozen=True)
+class Incoming:
+    """An update as it arrived, its body already encrypted."""
+
+    update_id: int
+    chat_id: int | None
+    user_id: int | None
+    body: str
+
+
+@dataclass(frozen=True)
 class Stalled:
     update_id: int
     body: str
 
 
-def _insert(session: AsyncSession) -> postgresql.Insert | sqlite.Insert:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboundUpdate)
+@functools.cache
+def _statements(dialect: str) -> SimpleNamespace:
+    """Built once per dialect, with bound parameters: they run on every update, and
+    building a statement costs more than SQLite takes to run it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    recent = (_c.user_id == bindparam("b_user_id"), _c.received_at > bindparam("b_since"))
+    this = _c.update_id == bindparam("b_update_id")
+    return SimpleNamespace(
+        # Column values come as the parameters of each execution.
+        store=insert(_table)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(_c.update_id),
+        handled_at=select(_c.handled_at).where(this),
+        recent=select(func.count()).where(*recent),
+        noticed=select(func.count()).where(*recent, _c.throttled == "noticed"),
+        throttle=update(_table)
+        .where(this)
+        .values(handled_at=bindparam("b_now"), body=None, throttled=bindparam("b_throttled")),
+        handled=update(_table)
+        .where(this)
+        .values(handled_at=bindparam("b_now"), body=None, lease_until=None),
+    )
 
 
-async def receive(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    update_id: int,
-    chat_id: int | None,
-    user_id: int | None,
-    body: str,
+async def arrive(
+    connection: AsyncConnection,
+    incoming: Incoming,
     now: dt.datetime,
     lease: dt.timedelta,
     flood: FloodLimit | None = None,
 ) -> Arrival:
-    """Store an update, unless its id was stored before; count the user's recent ones."""
-    async with sessions() as session, session.begin():
-        stored = await session.scalar(
-            _insert(session)
-            .values(
-                update_id=update_id,
-                chat_id=chat_id,
-                user_id=user_id,
-                received_at=now,
-                body=body,
-                lease_until=now + lease,
-            )
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(InboundUpdate.update_id)
-        )
-        if stored is None:
-            return Arrival.SEEN
-        if flood is None or user_id is None:
-            return Arrival.NEW
-        recent = (InboundUpdate.user_id == user_id, InboundUpdate.received_at > now - flood.window)
-        count = await session.scalar(select(func.count()).where(*recent))
-        if (count or 0) <= flood.updates:
-            return Arrival.NEW
-        told = await session.scalar(
-            select(func.count()).where(*recent, InboundUpdate.throttled == "noticed")
-        )
-        verdict = Arrival.DROPPED if told else Arrival.SLOW_DOWN
-        await session.execute(
-            update(InboundUpdate)
-            .where(InboundUpdate.update_id == update_id)
-            .values(
-                handled_at=now,
-                body=None,
-                throttled="dropped" if told else "noticed",
-            )
-        )
-        return verdict
+    """Store an update unless stored before, and say what to do with it."""
+    run = _statements(connection.dialect.name)
+    stored = await connection.scalar(
+        run.store,
+        {
+            "update_id": incoming.update_id,
+            "chat_id": incoming.chat_id,
+            "user_id": incoming.user_id,
+            "received_at": now,
+            "body": incoming.body,
+            "lease_until": now + lease,
+        },
+    )
+    key = {"b_update_id": incoming.update_id}
+    if stored is None:
+        # Stored before. Not handled yet means an earlier attempt died midway: go on.
+        handled = await connection.scalar(run.handled_at, key)
+        return Arrival.SEEN if handled is not None else Arrival.NEW
+    if flood is None or incoming.user_id is None:
+        return Arrival.NEW
+    window = {"b_user_id": incoming.user_id, "b_since": now - flood.window}
+    if (await connection.scalar(run.recent, window) or 0) <= flood.updates:
+        return Arrival.NEW
+    told = await connection.scalar(run.noticed, window)
+    throttled = "dropped" if told else "noticed"
+    await connection.execute(run.throttle, {**key, "b_now": now, "b_throttled": throttled})
+    return Arrival.DROPPED if told else Arrival.SLOW_DOWN
 
 
-async def is_pending(session: AsyncSession, update_id: int) -> bool:
-    """Stored and not handled yet (checked under the chat's lock, before handling)."""
-    row = (
-        await session.execute(
-            select(InboundUpdate.handled_at).where(InboundUpdate.update_id == update_id)
-        )
-    ).first()
-    return row is not None and row.handled_at is None
-
-
-async def mark_handled(session: AsyncSession, update_id: int, now: dt.datetime) -> None:
+async def mark_handled(connection: AsyncConnection, update_id: int, now: dt.datetime) -> None:
     """Part of the transaction that saves the chat's state after the update."""
-    await session.execute(
-        update(InboundUpdate)
-        .where(InboundUpdate.update_id == update_id)
-        .values(handled_at=now, body=None, lease_until=None)
+    await connection.execute(
+        _statements(connection.dialect.name).handled, {"b_update_id": update_id, "b_now": now}
     )
 
 
 async def claim_stalled(
-    sessions: async_sessionmaker[AsyncSession],
-    now: dt.datetime,
-    lease: dt.timedelta,
-    limit: int = 50,
+    engine: AsyncEngine, now: dt.datetime, lease: dt.timedelta, limit: int = 50
 ) -> list[Stalled]:
     """Stored updates nobody finished (their worker died, or the database failed midway),
     oldest first, leased to the caller so other workers leave them alone."""
-    async with sessions() as session, session.begin():
+    async with engine.begin() as connection:
         query = (
-            select(InboundUpdate.update_id, InboundUpdate.body)
-            .where(
-                InboundUpdate.handled_at.is_(None),
-                InboundUpdate.lease_until < now,
-            )
-            .order_by(InboundUpdate.update_id)
+            select(_c.update_id, _c.body)
+            .where(_c.handled_at.is_(None), _c.lease_until < now)
+            .order_by(_c.update_id)
             .limit(limit)
         )
-        if session.get_bind().dialect.name == "postgresql":
+        if connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = (await session.execute(query)).all()
+        rows = (await connection.execute(query)).all()
         if not rows:
             return []
-        ids = [row.update_id for row in rows]
-        await session.execute(
-            update(InboundUpdate)
-            .where(InboundUpdate.update_id.in_(ids))
+        await connection.execute(
+            update(_table)
+            .where(_c.update_id.in_([row.update_id for row in rows]))
             .values(lease_until=now + lease)
         )
     return [Stalled(row.update_id, row.body) for row in rows if row.body is not None]
 
 
-async def forget_before(sessions: async_sessionmaker[AsyncSession], now: dt.datetime) -> int:
+async def forget_before(engine: AsyncEngine, now: dt.datetime) -> int:
     """Drop the ids of handled updates older than Telegram would ever redeliver."""
-    async with sessions() as session, session.begin():
-        result = await session.execute(
-            delete(InboundUpdate).where(
-                InboundUpdate.handled_at.is_not(None), InboundUpdate.received_at < now - REMEMBER
-            )
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            delete(_table).where(_c.handled_at.is_not(None), _c.received_at < now - REMEMBER)
         )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return int(result.rowcount or 0)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # How long a worker may take to deliver the outbox events it claimed before another
     # worker may take them over (it died, or hangs).
     outbox_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Messages a second the bot sends in all: Telegram asks bots to stay under about 30.
+    # 0 lifts the limit (a local Bot API server, or a bot Telegram allowed more).
+    telegram_max_rate: float = Field(default=30.0, ge=0)
     # How often the outbox (reminders, staff messages, counter webhooks) is drained (seconds).
     delivery_interval: float = Field(default=5.0, gt=0, le=300)
 

@@ -199,15 +199,10 @@ async def test_an_update_stored_by_a_worker_that_died_is_handled_by_another(
     earlier = utcnow() - dt.timedelta(minutes=5)
     body = hooked.deps.vault.encrypt(json.dumps(update))
     lease = dt.timedelta(seconds=30)
-    stored = await inbound.receive(
-        hooked.deps.sessions,
-        update_id=880001,
-        chat_id=chat,
-        user_id=chat,
-        body=body,
-        now=earlier,
-        lease=lease,
-    )
+    async with hooked.deps.engine.begin() as connection:
+        stored = await inbound.arrive(
+            connection, inbound.Incoming(880001, chat, chat, body), earlier, lease
+        )
     assert stored is inbound.Arrival.NEW
     processor = hooked.application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)

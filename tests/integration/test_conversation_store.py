@@ -7,20 +7,20 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.conversation import ConversationStore
-from services.storage.db import create_engine, session_factory
+from services.storage.db import create_engine
 
 
 async def test_state_written_by_one_store_is_read_by_a_fresh_one(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], database_url: str
 ) -> None:
-    first = ConversationStore(engine, sessions)
+    first = ConversationStore(engine)
     async with first.open(42, user_id=7) as conversation:
         conversation.go("booking", "choose_day", service="passport_issue", office=12)
 
     # A "restarted" process: its own engine and store.
     engine2 = create_engine(database_url)
     try:
-        second = ConversationStore(engine2, session_factory(engine2))
+        second = ConversationStore(engine2)
         async with second.open(42) as conversation:
             assert conversation.at("booking", "choose_day")
             assert conversation.data == {"service": "passport_issue", "office": 12}
@@ -38,8 +38,8 @@ async def test_one_chat_is_handled_in_order_and_no_update_is_lost(
     """Two workers (two engines) append to one chat's draft concurrently: nothing is lost."""
     engine2 = create_engine(database_url)
     stores = [
-        ConversationStore(engine, sessions),
-        ConversationStore(engine2, session_factory(engine2)),
+        ConversationStore(engine),
+        ConversationStore(engine2),
     ]
 
     async def append(index: int) -> None:
