@@ -127,10 +127,15 @@ async def free_times(
     taken = await booked_cells(
         session, office.id, min(b for b, _ in flat).astimezone(dt.UTC), max(e for _, e in flat)
     )
+    # Cells as whole minutes since the epoch: integer sums instead of datetime arithmetic,
+    # for every start of every day in the window.
+    booked = {int(moment.timestamp()) // 60: count for moment, count in taken.items()}
+    offsets = range(0, minutes, CELL_MINUTES)
     found: dict[dt.date, list[FreeTime]] = {}
     for day, pairs in candidates.items():
         for begin, end in pairs:
-            free = min(office.desks - taken.get(cell, 0) for cell in cells(begin, minutes))
+            first = int(begin.timestamp()) // 60
+            free = office.desks - max(booked.get(first + offset, 0) for offset in offsets)
             if free > 0:
                 found.setdefault(day, []).append(FreeTime(begin, end, free))
     return found
@@ -197,11 +202,16 @@ async def next_free_at(
         service = await session.get(Service, service_key)
         for office_id in office_ids:
             office = await session.get(Office, office_id)
+            found[office_id] = None
             if service is None or office is None:
-                found[office_id] = None
                 continue
-            times = await free_times(
-                session, office, service.slot_minutes, window_days(now, rules), now, rules, closures
-            )
-            found[office_id] = times[min(times)][0] if times else None
+            # Day by day: the first free time is usually today or tomorrow, and each day
+            # costs a query and its starts.
+            for day in window_days(now, rules):
+                times = await free_times(
+                    session, office, service.slot_minutes, [day], now, rules, closures
+                )
+                if times:
+                    found[office_id] = times[day][0]
+                    break
     return found
