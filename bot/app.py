@@ -244,8 +244,10 @@ def build_application(
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         # aiohttp instead of PTB's default httpx: less CPU per request (bot.transport).
-        .request(AiohttpRequest(connection_pool_size=64))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .request(AiohttpRequest(connection_pool_size=64, proxy=deps.settings.telegram_proxy))
+        .get_updates_request(
+            AiohttpRequest(connection_pool_size=1, proxy=deps.settings.telegram_proxy)
+        )
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(ChatOrderedUpdates(deps))
     )

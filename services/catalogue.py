@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -104,15 +106,33 @@ def _details(service: Service) -> ServiceDetails:
     )
 
 
+# A service's page is read on most updates and changes only when an operator imports a
+# catalogue (usually from another process): kept per database for a minute.
+DETAILS_TTL = 60.0
+_details_cache: weakref.WeakKeyDictionary[
+    async_sessionmaker[AsyncSession], dict[str, tuple[float, ServiceDetails | None]]
+] = weakref.WeakKeyDictionary()
+
+
+def forget_service_details() -> None:
+    """After this process changed the catalogue."""
+    _details_cache.clear()
+
+
 async def service_details(
     sessions: async_sessionmaker[AsyncSession], key: str
 ) -> ServiceDetails | None:
     """A service's page, or None when no active service has this key."""
+    cached = _details_cache.setdefault(sessions, {})
+    now = time.monotonic()
+    hit = cached.get(key)
+    if hit is not None and now - hit[0] < DETAILS_TTL:
+        return hit[1]
     async with sessions() as session:
         service = await session.get(Service, key)
-        if service is None or not service.active:
-            return None
-        return _details(service)
+        details = None if service is None or not service.active else _details(service)
+    cached[key] = (now, details)
+    return details
 
 
 async def categories(sessions: async_sessionmaker[AsyncSession]) -> list[Category]:

@@ -485,6 +485,11 @@ async def import_catalogue(
         if problems:
             raise ImportFailed(problems)  # rolls the transaction back
         session.add(DataImport(kind=kind, source=path.name, rows=len(services)))
+    # Imported here, not at the top: services.catalogue reads the shipped files through
+    # services.sample_data, which imports this module.
+    from services.catalogue import forget_service_details
+
+    forget_service_details()
     return result
 
 

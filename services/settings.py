@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATABASE_FILE}"
     telegram_base_url: str = TELEGRAM_BASE_URL
+    # An HTTP proxy to reach the Bot API through (where api.telegram.org is filtered).
+    telegram_proxy: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     # Connections Telegram may open to the webhook at once (Telegram allows 1-100).

@@ -105,7 +105,7 @@ async def test_files_go_as_multipart(bot: Bot, emulator: BotApiEmulator) -> None
 
 
 async def test_error_answers_become_ptb_errors(bot: Bot, emulator: BotApiEmulator) -> None:
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(999_999, "سلام")
     emulator.add_user(604, "کاوه")
     with pytest.raises(Forbidden, match="can't initiate conversation"):
