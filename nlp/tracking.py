@@ -5,6 +5,10 @@ Luhn mod-N check over the first seven: any single mistyped symbol is caught, and
 two neighbours but 2↔Z (the first and last symbols, Luhn's one blind spot). A code always
 mixes letters and digits, so an English word or a phone number is never taken for one.
 Shown as ``ABCD-EFGH``; typed in any case, with or without the dash, with Persian digits.
+
+Complaint codes have the same shape (so they are found in free text the same way) but
+always start with ``C``, and booking codes never do: the two never collide, and a citizen
+or supervisor can tell them apart.
 """
 
 from __future__ import annotations
@@ -36,12 +40,32 @@ def _mixed(code: str) -> bool:
     return any(c.isdigit() for c in code) and any(c.isalpha() for c in code)
 
 
-def new_tracking_code() -> str:
+COMPLAINT_PREFIX = "C"
+
+
+def _new_code(prefix: str = "") -> str:
     while True:
-        body = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH - 1))
+        body = prefix + "".join(secrets.choice(ALPHABET) for _ in range(LENGTH - 1 - len(prefix)))
         code = body + check_symbol(body)
         if _mixed(code):
             return code
+
+
+def new_tracking_code() -> str:
+    """A booking's code (never starting with the complaint prefix)."""
+    while True:
+        code = _new_code()
+        if not code.startswith(COMPLAINT_PREFIX):
+            return code
+
+
+def new_complaint_code() -> str:
+    """A complaint's code: a tracking code that starts with ``C``."""
+    return _new_code(COMPLAINT_PREFIX)
+
+
+def is_complaint_code(code: str) -> bool:
+    return code.upper().startswith(COMPLAINT_PREFIX)
 
 
 def is_valid_tracking_code(code: str) -> bool:

@@ -122,19 +122,21 @@ class ConversationStore:
             yield
             return
         async with self._engine.connect() as connection:
-            # A worker stuck on a chat must not hang this one forever: past the timeout the
-            # update fails, stays stored, and is handled again later.
-            await connection.execute(
-                text("SELECT set_config('lock_timeout', :ms, false)"),
-                {"ms": f"{int(self._lock_timeout * 1000)}ms"},
-            )
+            # No transaction around the lock: it would cost a BEGIN and a COMMIT each time.
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            timeout = f"{int(self._lock_timeout * 1000)}ms"
+            if connection.info.get("lock_timeout") != timeout:  # once per pooled connection
+                # A worker stuck on a chat must not hang this one forever: past the timeout
+                # the update fails, stays stored, and is handled again later.
+                await connection.execute(
+                    text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": timeout}
+                )
+                connection.info["lock_timeout"] = timeout
             await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": chat_id})
-            await connection.commit()
             try:
                 yield
             finally:
                 await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": chat_id})
-                await connection.commit()
 
     async def _save(self, connection: AsyncConnection, conversation: Conversation) -> None:
         await connection.execute(

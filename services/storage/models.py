@@ -295,6 +295,8 @@ class Booking(Base):
         ),
         Index("ix_bookings_user_status", "telegram_user_id", "status"),
         Index("ix_bookings_office_start", "office_id", "starts_at"),
+        # Finding visits that are over, to ask for a rating (services.feedback).
+        Index("ix_bookings_status_ends", "status", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -348,7 +350,7 @@ class BookingEvent(Base):
 
 # --- Delivery --------------------------------------------------------------------------------
 
-OUTBOX_CHANNELS = ("staff_chat", "webhook", "citizen")
+OUTBOX_CHANNELS = ("staff_chat", "webhook", "citizen", "supervisor")
 OUTBOX_STATUSES = ("pending", "delivered", "dead")
 
 
@@ -487,4 +489,152 @@ class DataImport(Base):
     kind: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(Text)
     rows: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- After the visit: ratings, complaints, supervisors ---------------------------------------
+
+WAIT_BANDS = ("lt15", "15_30", "30_60", "gt60")
+
+
+class Rating(Base):
+    """A citizen's rating of one visit: asked once per booking, kept once per booking."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
+        CheckConstraint(f"wait_band IS NULL OR wait_band IN {WAIT_BANDS}", name="wait_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
+    )
+    stars: Mapped[int] = mapped_column(SmallInteger)
+    wait_band: Mapped[str | None] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+COMPLAINT_KINDS = (
+    "overcharged",
+    "extra_documents",
+    "closed_in_hours",
+    "manager_absent",
+    "service_refused",
+    "behaviour",
+    "other",
+)
+COMPLAINT_STATUSES = ("open", "acknowledged", "resolved", "rejected")
+# What happened to a complaint, in its timeline.
+COMPLAINT_EVENT_KINDS = ("filed", "acknowledged", "replied", "resolved", "rejected")
+
+
+class Complaint(Base):
+    """A citizen's complaint about an office, for the supervisors whose scope covers it."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {COMPLAINT_KINDS}", name="kind_known"),
+        CheckConstraint(f"status IN {COMPLAINT_STATUSES}", name="status_known"),
+        Index("ix_complaints_office_created", "office_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    citizen_name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(24))
+    # Long digit runs (a national code, a mobile) are masked before it is stored.
+    description: Mapped[str] = mapped_column(Text)
+    # Telegram's file_id of a receipt photo; the photo itself stays with Telegram.
+    receipt_file_id: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    # The confirm button's nonce: a second press finds this complaint instead of a twin.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ComplaintEvent(Base):
+    """The timeline of a complaint: filed, acknowledged, replies, resolved or rejected."""
+
+    __tablename__ = "complaint_events"
+    __table_args__ = (CheckConstraint(f"kind IN {COMPLAINT_EVENT_KINDS}", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_ref: Mapped[str] = mapped_column(String(100), default="")  # a supervisor's user id
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+SUPERVISION_SCOPES = ("office", "county", "province", "network")
+_SCOPE_TARGET = (
+    "(scope = 'office' AND office_id IS NOT NULL)"
+    " OR (scope = 'county' AND province IS NOT NULL AND county IS NOT NULL)"
+    " OR (scope = 'province' AND province IS NOT NULL)"
+    " OR (scope = 'network' AND network_key IS NOT NULL)"
+)
+
+
+class SupervisorLinkCode(Base):
+    """A one-time code an operator hands to a supervisor to link a chat to a scope; only
+    its hash is kept."""
+
+    __tablename__ = "supervisor_link_codes"
+    __table_args__ = (
+        CheckConstraint(f"scope IN {SUPERVISION_SCOPES}", name="scope_known"),
+        CheckConstraint(_SCOPE_TARGET, name="scope_target"),
+    )
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    province: Mapped[str | None] = mapped_column(String(100))
+    county: Mapped[str | None] = mapped_column(String(100))
+    network_key: Mapped[str | None] = mapped_column(ForeignKey("networks.key"))
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SupervisorLink(Base):
+    """A chat (a group or one supervisor's private chat) that supervises a scope: every
+    complaint about an office in it reaches the chat. A chat may hold several scopes."""
+
+    __tablename__ = "supervisor_links"
+    __table_args__ = (
+        CheckConstraint(f"scope IN {SUPERVISION_SCOPES}", name="scope_known"),
+        CheckConstraint(_SCOPE_TARGET, name="scope_target"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    province: Mapped[str | None] = mapped_column(String(100))
+    county: Mapped[str | None] = mapped_column(String(100))
+    network_key: Mapped[str | None] = mapped_column(ForeignKey("networks.key"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SupervisorMember(Base):
+    """A Telegram user who may act in a supervisor chat (they linked it); the admins of a
+    linked group may act too."""
+
+    __tablename__ = "supervisor_members"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    telegram_user_id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False
+    )
+    name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -244,3 +244,40 @@ def test_built_before_the_loop_and_used_in_two_loops() -> None:
 
     asyncio.run(run_once())
     asyncio.run(run_once())
+
+
+async def test_a_proxy_carries_every_call_where_telegram_is_filtered(
+    emulator: BotApiEmulator,
+) -> None:
+    """PISHKHAN_TELEGRAM_PROXY: calls go to the proxy, which reaches the Bot API."""
+    relayed: list[str] = []
+
+    async def forward(request: web.Request) -> web.Response:
+        relayed.append(request.path)
+        async with (
+            aiohttp.ClientSession() as http,
+            http.request(
+                request.method,
+                str(request.url),
+                data=await request.read(),
+                headers={"Content-Type": request.headers.get("Content-Type", "")},
+            ) as answer,
+        ):
+            return web.Response(
+                status=answer.status, body=await answer.read(), content_type="application/json"
+            )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    proxy = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        async with Bot(
+            TOKEN, base_url=emulator.base_url, request=AiohttpRequest(proxy=proxy)
+        ) as bot:
+            assert (await bot.get_me()).username == emulator.bot_username
+        assert relayed and all(path.endswith("/getMe") for path in relayed)
+    finally:
+        await runner.cleanup()
