@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram import Update
 
-from bot.app import BotApplication
+from bot.app import BotApplication, ChatOrderedUpdates
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +50,19 @@ def add_webhook_route(
             log.warning("webhook call without the right secret, from %s", request.remote)
             return _refusal(403, "forbidden")
         try:
-            data = json.loads(await request.read())
+            body = (await request.read()).decode()
+            data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
             update = Update.de_json(data, application.bot)
         except (ValueError, TypeError, KeyError) as exc:
             log.warning("webhook body is not a Telegram update: %s", type(exc).__name__)
             return _refusal(400, "not a Telegram update")
+        processor = application.update_processor
+        if isinstance(processor, ChatOrderedUpdates):
+            processor.arrived_as(update.update_id, body)
         # Errors of the database propagate as a 500, so Telegram sends the update again.
-        await application.update_processor.process_update(
-            update, application.process_update(update)
-        )
+        await processor.process_update(update, application.process_update(update))
         return web.json_response({"ok": True})
 
     http.router.add_post(path, receive)
