@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -229,9 +229,8 @@ async def on_error(update: object, context: BotContext) -> None:
             log.warning("could not tell chat about the failure of update %s", update_id)
 
 
-async def publish_commands(application: BotApplication) -> None:
+async def publish_commands(bot: Bot) -> None:
     """Sets the command list and the description citizens see; a failure is not fatal."""
-    bot = application.bot
     try:
         await bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
         await bot.set_my_description(texts.BOT_DESCRIPTION)

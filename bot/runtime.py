@@ -129,7 +129,7 @@ async def polling_bot(
     async with application:
         assert application.updater is not None
         # PTB runs post_init only inside run_polling(); this start-up is ours, so call it here.
-        await publish_commands(application)
+        await publish_commands(application.bot)
         await application.bot.delete_webhook()  # polling and a webhook exclude each other
         await application.updater.start_polling(
             poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES
@@ -181,7 +181,7 @@ async def webhook_bot(
     application = build_application(deps, token=token, base_url=base_url, **build)
     async with application:
         if register:
-            await publish_commands(application)
+            await publish_commands(application.bot)
             await register_webhook(application.bot, target, deps.settings)
         await application.start()
         try:

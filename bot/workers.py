@@ -18,9 +18,14 @@ import signal
 import sys
 import tempfile
 
-from bot.app import BotApplication, build_application
-from bot.runtime import WebhookTarget, open_services, register_webhook
+from telegram import Bot
+
+from bot.app import publish_commands
+from bot.runtime import WebhookTarget, register_webhook
+from bot.transport import AiohttpRequest
+from services.sample_data import prepare_database
 from services.settings import Settings
+from services.storage.db import create_engine, session_factory
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +54,23 @@ def pool_problem(settings: Settings, workers: int) -> str | None:
 
 
 async def _prepare(settings: Settings, *, with_sample: bool) -> None:
-    """Migrate and seed once, publish the commands and register the webhook once."""
+    """Migrate and seed once, register the webhook once. Nothing more: the parent stays
+    small (no Persian models, no office index), the workers carry the load."""
     target = WebhookTarget.from_settings(settings)
     assert target is not None and settings.bot_token is not None
-    async with open_services(settings, with_sample=with_sample) as deps:
-        application: BotApplication = build_application(
-            deps,
-            token=settings.bot_token.get_secret_value(),
-            base_url=settings.telegram_base_url,
-            rate_limit=False,
-        )
-        async with application:
-            await register_webhook(application.bot, target, settings)
+    engine = create_engine(settings.database_url)
+    try:
+        await prepare_database(engine, session_factory(engine), with_sample=with_sample)
+    finally:
+        await engine.dispose()
+    bot = Bot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        request=AiohttpRequest(proxy=settings.telegram_proxy),
+    )
+    async with bot:
+        await publish_commands(bot)
+        await register_webhook(bot, target, settings)
 
 
 async def _start_worker(environment: dict[str, str]) -> asyncio.subprocess.Process:

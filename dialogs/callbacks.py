@@ -69,7 +69,7 @@ class CallbackData:
         return parsed if parsed.is_valid() else None
 
 
-MENU_ACTIONS = ("find", "docs", "book", "track", "mybookings", "help", "home")
+MENU_ACTIONS = ("find", "docs", "book", "track", "mybookings", "help", "home", "complaint")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,3 +257,72 @@ class StaffCancel(CallbackData, prefix="sx"):
 
     def is_valid(self) -> bool:
         return self.booking_id > 0 and 0 <= self.reason < 10
+
+
+# --- After the visit ---------------------------------------------------------------------
+
+RATE_STEPS = ("stars", "wait", "comment")
+
+
+@dataclasses.dataclass(frozen=True)
+class Rate(CallbackData, prefix="rt"):
+    """A rating button under the ask after a visit: stars 1-5, a wait band (1-based index
+    of services.storage.models.WAIT_BANDS), or 0 to skip the step."""
+
+    step: str
+    booking_id: int
+    value: int
+
+    def is_valid(self) -> bool:
+        limit = {"stars": 5, "wait": 4, "comment": 0}.get(self.step, -1)
+        return self.booking_id > 0 and 0 <= self.value <= limit
+
+
+COMPLAINT_STEPS = ("booking", "office", "kind", "photo", "cancel", "start")
+
+
+@dataclasses.dataclass(frozen=True)
+class ComplaintStep(CallbackData, prefix="cs"):
+    """A button of the complaint dialog: the visit or office it is about, its kind (an
+    index), no photo, give up; ``start`` opens the dialog about one booking."""
+
+    step: str
+    value: int
+
+    def is_valid(self) -> bool:
+        return self.step in COMPLAINT_STEPS and 0 <= self.value < 2**53
+
+
+@dataclasses.dataclass(frozen=True)
+class ComplaintConfirm(CallbackData, prefix="cc"):
+    """The confirm button of one complaint summary: its nonce makes a second press harmless."""
+
+    nonce: str
+
+    def is_valid(self) -> bool:
+        return bool(re.fullmatch(r"[0-9a-f]{16}", self.nonce))
+
+
+SUPERVISE_ACTIONS = ("ack", "reply", "resolve", "reject", "show", "photo")
+
+
+@dataclasses.dataclass(frozen=True)
+class SuperviseAction(CallbackData, prefix="sv"):
+    """A button under a complaint in a supervisor chat."""
+
+    action: str
+    complaint_id: int
+
+    def is_valid(self) -> bool:
+        return self.action in SUPERVISE_ACTIONS and self.complaint_id > 0
+
+
+@dataclasses.dataclass(frozen=True)
+class SuperviseReject(CallbackData, prefix="sj"):
+    """Reject a complaint, for one of the offered reasons (index)."""
+
+    complaint_id: int
+    reason: int
+
+    def is_valid(self) -> bool:
+        return self.complaint_id > 0 and 0 <= self.reason < 10

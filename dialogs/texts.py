@@ -11,6 +11,7 @@ MENU_BOOK = "📅 گرفتن نوبت"
 MENU_TRACK = "🔢 پیگیری درخواست"
 MENU_MY_BOOKINGS = "🗂 نوبت‌های من"
 MENU_HELP = "❓ راهنما"
+MENU_COMPLAINT = "📝 ثبت شکایت"
 
 GREETING = (
     "سلام{name}! 👋\n"
@@ -28,6 +29,7 @@ HELP = (
     "/book — گرفتن نوبت در یک دفتر\n"
     "/track — پیگیری درخواست با کد رهگیری\n"
     "/mybookings — نوبت‌های فعال شما\n"
+    "/complaint — شکایت از یک دفتر (پول اضافه، مدارک اضافه، تعطیلی بی‌دلیل، …)\n"
     "/cancel — لغو کار فعلی و بازگشت به منو\n\n"
     "می‌توانید به زبان خودتان هم بنویسید؛ مثلاً «میخوام پاسپورت بگیرم» یا "
     "«نزدیکترین دفتر پلیس +۱۰». در هر مرحله با /cancel به منوی اصلی برمی‌گردید.\n\n"
@@ -79,6 +81,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("book", "گرفتن نوبت"),
     ("track", "پیگیری با کد رهگیری"),
     ("mybookings", "نوبت‌های من"),
+    ("complaint", "شکایت از یک دفتر"),
     ("cancel", "لغو کار فعلی"),
     ("help", "راهنما"),
 )
@@ -107,11 +110,6 @@ NOT_A_TRACKING_CODE = (
 TRACKING_CODE_MISTYPED = (
     "کد «{code}» درست نیست؛ احتمالاً یکی از نویسه‌هایش اشتباه تایپ شده است. 🙏\n"
     "لطفاً کد را دوباره از پیامی که هنگام گرفتن نوبت دریافت کردید بفرستید."
-)
-COMPLAINT_SOON = (
-    "متأسفیم که چنین تجربه‌ای داشتید. 🙏\n"
-    "ثبت شکایت از دفاتر در حال آماده‌شدن است و به‌زودی فعال می‌شود. تا آن زمان می‌توانید "
-    "هزینه‌های رسمی هر خدمت را در «مدارک لازم» ببینید."
 )
 
 # --- Documents of a service ------------------------------------------------------------------
@@ -378,3 +376,181 @@ STAFF_CARD = (
 )
 STAFF_STATUS_BY_SYSTEM = "🔔 {code} ({service}، {day} ساعت {time}): {status} — از سامانهٔ دفتر"
 STAFF_DIGEST_STATUS = "🔔 {code}: {status}"
+
+# --- After the visit: rating -----------------------------------------------------------------
+RATE_ASK = (
+    "🙏 مراجعهٔ شما به «{office}» برای «{service}» ({day}) چطور بود؟\n"
+    "از ۱ تا ۵ ستاره بدهید؛ نظر شما به ناظران دفاتر می‌رسد. اگر نمی‌خواهید، «رد شدن» را بزنید."
+)
+RATE_STAR = "{stars}⭐"
+RATE_SKIP = "رد شدن"
+RATE_SKIPPED = "باشه، دیگر دربارهٔ این مراجعه نمی‌پرسم. 🌷"
+RATE_STARS_SAVED = "ممنون! امتیاز {stars} از ۵ ثبت شد."
+RATE_ASK_WAIT = "چقدر در دفتر منتظر ماندید تا کارتان شروع شود؟"
+WAIT_BAND_LABELS = ("کمتر از ۱۵ دقیقه", "۱۵ تا ۳۰ دقیقه", "۳۰ تا ۶۰ دقیقه", "بیش از یک ساعت")
+RATE_ASK_COMMENT = (
+    "اگر نکته‌ای دربارهٔ این مراجعه دارید، در یک پیام بنویسید (حداکثر {limit} نویسه)؛ "
+    "وگرنه «رد شدن» را بزنید."
+)
+RATE_COMMENT_TOO_LONG = "نظرتان {length} نویسه است؛ لطفاً کوتاه‌تر، حداکثر {limit} نویسه بنویسید."
+RATE_THANKS = "نظرتان ثبت شد. ممنون که وقت گذاشتید! 🌷"
+RATE_ALREADY = "نظر شما دربارهٔ این مراجعه پیش‌تر ثبت شده است؛ ممنون! 🌷"
+RATE_NOT_YOURS = "این نظرسنجی مربوط به نوبت دیگری است."
+RATE_LOW = (
+    "متأسفیم که راضی نبودید. اگر دفتر تخلفی کرده (مثلاً بیش از تعرفه پول گرفته یا مدارک اضافه "
+    "خواسته)، می‌توانید شکایت ثبت کنید تا ناظر دفاتر رسیدگی کند."
+)
+RATE_COMPLAIN = "📝 شکایت از این دفتر"
+
+# --- Complaints (the citizen) ----------------------------------------------------------------
+COMPLAINT_START = (
+    "📝 ثبت شکایت از یک دفتر\n"
+    "شکایت شما به ناظر دفاتر همان منطقه می‌رسد و هر خبری شد همین‌جا به شما می‌گوییم.\n\n"
+)
+COMPLAINT_PICK_VISIT = (
+    "شکایت دربارهٔ کدام دفتر است؟ یکی از نوبت‌های اخیرتان را بزنید، یا نام دفتر را بنویسید "
+    "(مثلاً «پیشخوان شماره ۲۸۳ تبریز»)، یا نزدیک دفتر موقعیت خود را بفرستید."
+)
+COMPLAINT_ASK_OFFICE = (
+    "شکایت دربارهٔ کدام دفتر است؟ نام دفتر را بنویسید (مثلاً «پیشخوان شماره ۲۸۳ تبریز» یا "
+    "«پلیس +۱۰ کد ۱۰۱»)، یا نزدیک دفتر موقعیت خود را بفرستید."
+)
+COMPLAINT_VISIT_BUTTON = "{office} — {service}، {day}"
+COMPLAINT_WHICH_OFFICE = "کدام‌یک از این دفترها؟ 👇"
+COMPLAINT_WHICH_OFFICE_NEAR = "دفترهای نزدیک موقعیتی که فرستادید؛ کدام‌یک؟ 👇"
+COMPLAINT_OFFICE_NOT_FOUND = (
+    "دفتری با «{text}» پیدا نکردم. 🙏 نام دفتر را همان‌طور که روی تابلو یا رسید آمده بنویسید، "
+    "نام شهر را بنویسید، یا نزدیک دفتر موقعیت خود را بفرستید."
+)
+COMPLAINT_OFFICE_GONE = "این دفتر دیگر در فهرست نیست. لطفاً دفتر را دوباره انتخاب کنید."
+COMPLAINT_ASK_KIND = "شکایت از «{office}» — چه مشکلی پیش آمد؟ 👇"
+COMPLAINT_KINDS = {
+    "overcharged": "💰 بیش از تعرفهٔ رسمی پول گرفتند",
+    "extra_documents": "📎 مدارکی خارج از فهرست خواستند",
+    "closed_in_hours": "🚪 در ساعت کاری بسته بود",
+    "manager_absent": "👤 مدیر دفتر حضور نداشت",
+    "service_refused": "🚫 خدمتی را که ارائه می‌دهد انجام نداد",
+    "behaviour": "😠 برخورد نامناسب",
+    "other": "✏️ موارد دیگر",
+}
+COMPLAINT_ASK_DESCRIPTION = (
+    "{kind}\n"
+    "لطفاً ماجرا را در یک پیام بنویسید: چه روزی، برای چه کاری، چه مبلغی و … "
+    "(حداکثر {limit} نویسه). نیازی به نوشتن کد ملی یا شماره همراه نیست."
+)
+COMPLAINT_DESCRIPTION_EMPTY = "توضیحی نفرستادید. 🙏 لطفاً در چند کلمه بنویسید چه اتفاقی افتاد."
+COMPLAINT_DESCRIPTION_TOO_LONG = (
+    "توضیح شما {length} نویسه است؛ لطفاً کوتاه‌تر بنویسید، حداکثر {limit} نویسه."
+)
+COMPLAINT_ASK_PHOTO = (
+    "اگر رسید یا فاکتور دارید، عکس آن را بفرستید؛ وگرنه «بدون عکس» را بزنید."
+)
+COMPLAINT_NO_PHOTO = "بدون عکس"
+COMPLAINT_PHOTO_RECEIVED = "✔️ عکس رسید دریافت شد."
+COMPLAINT_SUMMARY = (
+    "لطفاً بررسی و تأیید کنید:\n\n"
+    "🏢 دفتر: {office}\n"
+    "⚠️ موضوع: {kind}\n"
+    "📝 توضیح: {description}\n"
+    "🧾 عکس رسید: {photo}"
+)
+COMPLAINT_PHOTO_YES = "دارد"
+COMPLAINT_PHOTO_NO = "ندارد"
+COMPLAINT_CONFIRM = "✅ ثبت شکایت"
+COMPLAINT_CANCEL = "✖️ انصراف"
+COMPLAINT_FILED = (
+    "✅ شکایت شما ثبت شد.\n\n"
+    "🔢 کد پیگیری شکایت: {code}\n"
+    "🏢 {office}\n\n"
+    "شکایت برای ناظر دفاتر فرستاده شد. هر خبری شد همین‌جا می‌گوییم؛ وضعیت را هم با "
+    "/track {code} می‌بینید."
+)
+COMPLAINT_ALREADY_FILED = "این شکایت پیش‌تر ثبت شده بود؛ کد پیگیری: {code}"
+COMPLAINT_DROPPED = "باشه، شکایت ثبت نشد."
+COMPLAINT_STALE = (
+    "این دکمه مربوط به شکایتی است که دیگر در جریان نیست. برای ثبت شکایت، از منو "
+    "«ثبت شکایت» را بزنید."
+)
+COMPLAINT_TRACK_HEADER = "🔢 پیگیری شکایت {code}\n🏢 {office}\n⚠️ {kind}\n\nوضعیت: {status}"
+COMPLAINT_STATUS_NAMES = {
+    "open": "ثبت شد؛ در انتظار بررسی ناظر",
+    "acknowledged": "ناظر در حال بررسی است",
+    "resolved": "رسیدگی شد",
+    "rejected": "رد شد",
+}
+COMPLAINT_STEP_NAMES = {
+    "filed": "شکایت ثبت شد",
+    "acknowledged": "ناظر شکایت را دید و بررسی می‌کند",
+    "replied": "پاسخ ناظر",
+    "resolved": "رسیدگی شد",
+    "rejected": "رد شد",
+}
+COMPLAINT_NEWS = "🔔 شکایت {code} ({office}): {step}"
+COMPLAINT_NEWS_NOTE = "\n📝 {note}"
+
+# --- Supervisors (in their chat) -------------------------------------------------------------
+SUPERVISE_USAGE = "کد اتصال را بعد از دستور بنویسید؛ مثلاً /supervise ABCDE-23456"
+SUPERVISE_REFUSED = (
+    "این کد معتبر نیست، پیش‌تر به کار رفته یا منقضی شده است. از پشتیبانی کد تازه بخواهید."
+)
+SUPERVISE_LINKED = (
+    "✅ این گفت‌وگو ناظر {scope} شد. شکایت‌های تازه دربارهٔ این دفاتر اینجا می‌آید و با "
+    "دکمه‌ها رسیدگی می‌کنید؛ مدیران گروه هم می‌توانند دکمه‌ها را بزنند. "
+    "/stats آمار دفاتر را نشان می‌دهد."
+)
+SCOPE_OFFICE = "دفتر «{office}»"
+SCOPE_COUNTY = "دفاتر شهرستان {county} (استان {province})"
+SCOPE_PROVINCE = "دفاتر استان {province}"
+SCOPE_NETWORK = "دفاتر «{network}»"
+SUPERVISE_NOT_LINKED = (
+    "این گفت‌وگو ناظر هیچ دفتری نیست. برای اتصال، /supervise و کد اتصال را بفرستید."
+)
+SUPERVISE_ONLY = "فقط ناظرانِ همین گفت‌وگو می‌توانند این کار را انجام دهند."
+SUPERVISE_OUT_OF_SCOPE = "این شکایت در محدودهٔ نظارت این گفت‌وگو نیست."
+SUPERVISE_ALREADY = "این کار پیش‌تر انجام شده است؛ وضعیت فعلی: {status}"
+SUPERVISE_NEW = (
+    "📣 شکایت تازه {code}\n🏢 {office} ({office_code})\n⚠️ {kind}\n🕒 {when}\n👤 {citizen}"
+    "{booking}{receipt}\n\n📝 {description}"
+)
+SUPERVISE_BOOKING = "\n🗂 نوبت {booking_code} — {service} · 📱 {mobile}"
+SUPERVISE_RECEIPT = "\n🧾 عکس رسید دارد"
+SUPERVISE_CARD = "🗂 شکایت {code} — {office}\n⚠️ {kind}\nوضعیت: {status}\n\n📝 {description}"
+SUPERVISE_ACK = "👀 بررسی می‌کنم"
+SUPERVISE_REPLY = "💬 پاسخ به شهروند"
+SUPERVISE_RESOLVE = "✅ رسیدگی شد"
+SUPERVISE_REJECT = "✖️ رد…"
+SUPERVISE_PHOTO = "🧾 عکس رسید"
+SUPERVISE_REJECT_WHY = "دلیل رد شکایت:"
+SUPERVISE_REJECT_REASONS = (
+    "مستندات کافی نیست",
+    "تخلفی از دفتر دیده نشد",
+    "خارج از حوزهٔ نظارت بر دفاتر است",
+    "شکایت تکراری است",
+)
+SUPERVISE_STATUS_NAMES = {
+    "open": "باز",
+    "acknowledged": "در حال بررسی",
+    "replied": "پاسخ داده شد",
+    "resolved": "رسیدگی شد",
+    "rejected": "رد شد",
+}
+SUPERVISE_DONE_BY = "✔️ {status} — {who}، {when}"
+SUPERVISE_ASK_REPLY = (
+    "✍️ {who}، پاسخ خود به شهروند دربارهٔ شکایت {code} را در پاسخ (Reply) به همین پیام "
+    "بنویسید (حداکثر {limit} نویسه)."
+)
+SUPERVISE_REPLY_SENT = "✔️ پاسخ شما برای شهروند فرستاده شد ({code})."
+SUPERVISE_REPLY_EMPTY = "پاسخ خالی است؛ لطفاً متن پاسخ را بنویسید."
+SUPERVISE_REPLY_TOO_LONG = "پاسخ {length} نویسه است؛ لطفاً کوتاه‌تر، حداکثر {limit} نویسه بنویسید."
+SUPERVISE_NO_RECEIPT = "این شکایت عکس رسید ندارد."
+STATS_HEADER = "📊 آمار {days} روز گذشته — {scope}"
+STATS_LINE = (
+    "🏢 {office} ({code})\n"
+    "   نوبت: {bookings} · نیامده: {no_show_rate} · امتیاز: {rating} ({ratings} نظر) · "
+    "شکایت: {complaints} ({open} باز)"
+)
+STATS_NO_VALUE = "—"
+STATS_QUIET = "{count} دفتر دیگر این محدوده در این مدت نوبت، نظر یا شکایتی نداشتند."
+STATS_EMPTY = "در {days} روز گذشته هیچ دفتری در این محدوده نوبت، نظر یا شکایتی نداشت."
+STATS_MORE = "… و {count} دفتر دیگر؛ فهرست کامل را در گزارش CSV از پشتیبانی بخواهید."
+STATS_USAGE = "تعداد روزها را با عدد بنویسید؛ مثلاً /stats ۳۰ (از ۱ تا {max} روز)."

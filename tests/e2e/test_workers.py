@@ -235,3 +235,72 @@ async def test_a_worker_killed_mid_dialog_is_restarted_and_the_dialog_goes_on(
 def _no_stray_metrics_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers of these tests are single processes: no shared metrics folder."""
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+async def test_a_pool_of_workers_registers_once_serves_restarts_and_stops() -> None:
+    """`pishkhan run --workers 2`: the webhook registered with Telegram (the emulator), which
+    delivers to either worker; a worker killed is started again; SIGTERM stops them all."""
+    async with (
+        fresh_postgres_database() as url,
+        BotApiEmulator() as emulator,
+        EmulatorClient(emulator.root_url, reply_timeout=30) as client,
+        ClientSession() as http,
+    ):
+        port = free_port()
+        log = Path(tempfile.mkdtemp()) / "pool.log"
+        environment = {
+            **os.environ,
+            "PISHKHAN_BOT_TOKEN": emulator.token,
+            "PISHKHAN_TELEGRAM_BASE_URL": emulator.base_url,
+            "PISHKHAN_DATABASE_URL": url,
+            "PISHKHAN_SECRET_KEY": new_secret_key(),
+            "PISHKHAN_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "PISHKHAN_WEBHOOK_SECRET": SECRET,
+            "PISHKHAN_LISTEN": f"127.0.0.1:{port}",
+        }
+        with log.open("wb") as output:
+            pool = await asyncio.create_subprocess_exec(
+                PISHKHAN, "run", "--workers", "2", env=environment, stderr=output
+            )
+        try:
+            for _ in range(600):
+                if len(_children(pool.pid)) == 2 and await _healthy(http, port):
+                    break
+                assert pool.returncode is None, log.read_text()[-3000:]
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(3)  # the second worker's start-up
+            info = (await client.calls("setWebhook"))[-1]
+            assert info["params"]["url"] == f"http://127.0.0.1:{port}/telegram"
+
+            citizen = client.person(9501, "نیلوفر")
+            reply = await citizen.says("/start")
+            assert reply.text.startswith("سلام نیلوفر!")
+
+            first, second = _children(pool.pid)
+            os.kill(first, signal.SIGKILL)
+            for _ in range(600):
+                workers = _children(pool.pid)
+                if len(workers) == 2 and first not in workers:
+                    break
+                await asyncio.sleep(0.1)
+            assert second in _children(pool.pid) and first not in _children(pool.pid)
+            reply = await citizen.says("مدارک لازم برای تمدید گذرنامه")
+            assert "گذرنامه" in reply.text
+
+            pool.terminate()
+            assert await asyncio.wait_for(pool.wait(), 60) == 0
+        finally:
+            if pool.returncode is None:
+                pool.kill()
+                await pool.wait()
+
+
+async def _healthy(http: ClientSession, port: int) -> bool:
+    with contextlib.suppress(ClientError, OSError):
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            return response.status == 200
+    return False
