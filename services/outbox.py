@@ -180,7 +180,7 @@ async def postpone(
 
 # The key of the advisory lock the delivering worker holds (two-int form: its own key space,
 # apart from the chat-id keys of dialog locks).
-_DELIVERY_LOCK = (0x5049, 1)
+DELIVERY_LOCK = (0x5049, 1)
 
 
 @asynccontextmanager
@@ -196,7 +196,7 @@ async def sole_deliverer(engine: AsyncEngine) -> AsyncIterator[bool]:
         yield True
         return
     async with engine.connect() as connection:
-        keys = {"a": _DELIVERY_LOCK[0], "b": _DELIVERY_LOCK[1]}
+        keys = {"a": DELIVERY_LOCK[0], "b": DELIVERY_LOCK[1]}
         got = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:a, :b)"), keys))
         await connection.commit()
         try:
