@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import logging
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import cast
@@ -31,8 +32,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.storage.models import InboundUpdate
 
+log = logging.getLogger(__name__)
+
 # Telegram gives up redelivering an update after a day; remembering ids for two is enough.
 REMEMBER = dt.timedelta(days=2)
+# An update still unhandled after this is given up, not replayed: the citizen has moved on,
+# and one that keeps failing must not be retried for ever.
+GIVE_UP = dt.timedelta(minutes=10)
 
 _table = cast(Table, InboundUpdate.__table__)
 _c = _table.c
@@ -142,6 +148,13 @@ async def claim_stalled(
     """Stored updates nobody finished (their worker died, or the database failed midway),
     oldest first, leased to the caller so other workers leave them alone."""
     async with engine.begin() as connection:
+        expired = await connection.execute(
+            update(_table)
+            .where(_c.handled_at.is_(None), _c.received_at < now - GIVE_UP)
+            .values(handled_at=now, body=None, throttled="expired")
+        )
+        if expired.rowcount:
+            log.warning("gave up %d stored updates left unhandled too long", expired.rowcount)
         query = (
             select(_c.update_id, _c.body)
             .where(_c.handled_at.is_(None), _c.lease_until < now)

@@ -428,7 +428,8 @@ class InboundUpdate(Base):
     # Until then the worker that received it is handling it; afterwards any worker may.
     lease_until: Mapped[dt.datetime | None] = mapped_column()
     handled_at: Mapped[dt.datetime | None] = mapped_column()
-    # "noticed": dropped for flooding, with a slow-down message; "dropped": silently.
+    # "noticed": dropped for flooding, with a slow-down message; "dropped": silently;
+    # "expired": left unhandled too long (its worker kept failing), given up.
     throttled: Mapped[str | None] = mapped_column(String(8))
 
 

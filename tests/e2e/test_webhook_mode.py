@@ -220,3 +220,36 @@ async def test_an_update_stored_by_a_worker_that_died_is_handled_by_another(
         assert response.status == 200
     await asyncio.sleep(0.3)
     assert len(await hooked.client.messages(chat)) == before
+
+
+async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed(
+    hooked: Hooked,
+) -> None:
+    chat = 9302
+    await hooked.client.person(chat, "بهار").says("سلام")
+    update = {
+        "update_id": 880002,
+        "message": {
+            "message_id": 2,
+            "date": 1_700_000_000,
+            "chat": {"id": chat, "type": "private", "first_name": "بهار"},
+            "from": {"id": chat, "is_bot": False, "first_name": "بهار"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    long_ago = utcnow() - inbound.GIVE_UP - dt.timedelta(minutes=1)
+    body = hooked.deps.vault.encrypt(json.dumps(update))
+    async with hooked.deps.engine.begin() as connection:
+        await inbound.arrive(
+            connection, inbound.Incoming(880002, chat, chat, body), long_ago, dt.timedelta(0)
+        )
+    before = len(await hooked.client.messages(chat))
+    processor = hooked.application.update_processor
+    assert isinstance(processor, ChatOrderedUpdates)
+    assert await processor.recover() == 0
+    await asyncio.sleep(0.3)
+    assert len(await hooked.client.messages(chat)) == before  # no stale answer
+    async with hooked.deps.sessions() as session:
+        row = await session.get(InboundUpdate, 880002)
+        assert row is not None and row.throttled == "expired" and row.body is None
