@@ -28,12 +28,15 @@ from bot.transport import AiohttpRequest
 from dialogs import (
     booking,
     choosing,
+    complaint,
+    feedback,
     find,
     free_text,
     menu,
     my_bookings,
     routing,
     staff,
+    supervision,
     texts,
     tracking,
 )
@@ -44,13 +47,18 @@ from dialogs.callbacks import (
     BookTime,
     CallbackData,
     CategoryPick,
+    ComplaintConfirm,
+    ComplaintStep,
     FindMore,
     MenuChoice,
     MyBooking,
     OfficeAction,
+    Rate,
     ServicePick,
     StaffAction,
     StaffCancel,
+    SuperviseAction,
+    SuperviseReject,
     TrackCode,
 )
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
@@ -173,7 +181,8 @@ def _new_booking_time(data: object) -> bool:
 
 
 def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
-    """Every handler of the citizen's private chat, in the order they are tried."""
+    """Every handler, in the order they are tried: the citizen's private chat, and the
+    commands and buttons of office staff and supervisors."""
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("start", menu.start, filters=private),
@@ -182,10 +191,13 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         CommandHandler(["docs", "find", "book"], menu.service_command, filters=private),
         CommandHandler("track", menu.track_command, filters=private),
         CommandHandler("mybookings", menu.my_bookings, filters=private),
+        CommandHandler("complaint", complaint.command, filters=private),
         CommandHandler("link", staff.link_command),
         CommandHandler("agenda", staff.agenda_command, filters=filters.ChatType.GROUPS | private),
+        CommandHandler("supervise", supervision.supervise_command),
+        CommandHandler("stats", supervision.stats_command),
         CommandHandler(
-            ["start", "help", "find", "docs", "book", "track", "mybookings"],
+            ["start", "help", "find", "docs", "book", "track", "mybookings", "complaint"],
             menu.group_hint,
             filters=filters.ChatType.GROUPS,
         ),
@@ -203,12 +215,21 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         CallbackQueryHandler(staff.action_chosen, pattern=_carries(StaffAction)),
         CallbackQueryHandler(staff.cancel_chosen, pattern=_carries(StaffCancel)),
         CallbackQueryHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
+        CallbackQueryHandler(feedback.chosen, pattern=_carries(Rate)),
+        CallbackQueryHandler(complaint.step_chosen, pattern=_carries(ComplaintStep)),
+        CallbackQueryHandler(complaint.confirmed, pattern=_carries(ComplaintConfirm)),
+        CallbackQueryHandler(supervision.action_chosen, pattern=_carries(SuperviseAction)),
+        CallbackQueryHandler(supervision.reject_chosen, pattern=_carries(SuperviseReject)),
         CallbackQueryHandler(menu.stale_button),
         MessageHandler(private & filters.COMMAND, menu.unknown_command),
         MessageHandler(private & filters.LOCATION, find.location_shared),
         MessageHandler(private & filters.CONTACT, booking.contact_shared),
         MessageHandler(private & filters.TEXT, free_text.free_text),
         MessageHandler(private & ~filters.StatusUpdate.ALL, menu.unsupported_message),
+        # In groups only a supervisor's awaited reply is read (staff groups type nothing).
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, supervision.group_text
+        ),
     ]
 
 

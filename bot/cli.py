@@ -1,4 +1,5 @@
-"""The ``pishkhan`` command: run, shell, migrate, seed, import."""
+"""The ``pishkhan`` command: run, shell, migrate, seed, import, and the operator's tools
+(offices, supervisors, reports, the outbox, closures, crisis mode)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,21 @@ from services.counter_api import new_api_token
 from services.importing import ImportFailed, ImportResult, import_catalogue, import_offices
 from services.outbox import dead_letters, replay
 from services.privacy import Vault, secret_key_for
+from services.reports import figures_csv, office_figures
 from services.sample_data import load_sample
 from services.settings import Settings, SettingsError, load_settings
 from services.staff import new_link_code, unlink_office
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import current_revision, upgrade_to_head
+from services.supervision import (
+    Scope,
+    ScopeError,
+    ScopeView,
+    new_supervisor_code,
+    resolve_scope,
+    supervisor_chats,
+    unlink_supervisor_chat,
+)
 from services.webhooks import set_webhook
 
 NO_TOKEN = """\
@@ -100,6 +111,39 @@ def _parser() -> argparse.ArgumentParser:
     office_hook.add_argument("office", metavar="OFFICE_CODE")
     office_hook.add_argument("url", nargs="?", help="the endpoint; leave out with --remove")
     office_hook.add_argument("--remove", action="store_true", help="stop sending")
+
+    supervisor = commands.add_parser(
+        "supervisor", help="link a supervisor's chat to offices (complaints, /stats), or unlink it"
+    )
+    supervisor_commands = supervisor.add_subparsers(dest="supervisor_command", required=True)
+    supervisor_link = supervisor_commands.add_parser(
+        "link", help="a one-time code for /supervise CODE"
+    )
+    scope = supervisor_link.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--office", metavar="CODE", help="one office, by its code")
+    scope.add_argument("--county", metavar="PROVINCE/COUNTY", help="every office of a county")
+    scope.add_argument("--province", metavar="PROVINCE", help="every office of a province")
+    scope.add_argument("--network", metavar="KEY", help="every office of a network")
+    supervisor_link.add_argument("--hours", type=int, default=48, help="how long the code works")
+    supervisor_commands.add_parser("list", help="linked supervisor chats and their scopes")
+    supervisor_unlink = supervisor_commands.add_parser(
+        "unlink", help="the chat gets no more complaints; its members are forgotten"
+    )
+    supervisor_unlink.add_argument("chat_id", type=int, metavar="CHAT_ID")
+
+    report = commands.add_parser(
+        "report", help="per office: bookings, no-shows, ratings, complaints (CSV, Jalali dates)"
+    )
+    report.add_argument("--from", dest="starts", required=True, help="first day, 1405/09/01")
+    report.add_argument("--to", dest="ends", required=True, help="last day, 1405/09/30")
+    report.add_argument(
+        "--scope",
+        metavar="KIND:VALUE",
+        help="office:CODE, county:PROVINCE/COUNTY, province:P or network:KEY (default: all)",
+    )
+    report.add_argument(
+        "--out", type=Path, help="write to this file (UTF-8 with BOM, for Excel); default stdout"
+    )
 
     outbox = commands.add_parser("outbox", help="dead letters: list them, or replay them")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
@@ -277,6 +321,81 @@ async def _office(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _scope_words(scope: ScopeView) -> str:
+    if scope.scope == "office":
+        return f"office {scope.office_name}"
+    if scope.scope == "county":
+        return f"county {scope.province}/{scope.county}"
+    if scope.scope == "province":
+        return f"province {scope.province}"
+    return f"network {scope.network_name}"
+
+
+async def _supervisor(settings: Settings, args: argparse.Namespace) -> int:
+    async with migrated(settings) as sessions:
+        if args.supervisor_command == "list":
+            chats = await supervisor_chats(sessions)
+            for chat in chats:
+                scopes = "; ".join(_scope_words(s) for s in chat.scopes)
+                print(f"{chat.chat_id}\t{chat.members} member(s)\t{scopes}")
+            print(f"{len(chats)} supervisor chat(s)")
+            return 0
+        if args.supervisor_command == "unlink":
+            removed = await unlink_supervisor_chat(sessions, args.chat_id)
+            if not removed:
+                print(f"chat {args.chat_id} supervises nothing", file=sys.stderr)
+                return 2
+            print(f"chat {args.chat_id} unlinked ({removed} scope(s)): it gets no more complaints")
+            return 0
+        kind, value = next(
+            (kind, getattr(args, kind))
+            for kind in ("office", "county", "province", "network")
+            if getattr(args, kind)
+        )
+        try:
+            code, scope = await new_supervisor_code(sessions, kind, value, tehran_now(), args.hours)
+        except ScopeError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print(
+            f"supervisor code for {_scope_words(scope)}: {code}\n"
+            f"valid for {args.hours} hours, once. The supervisor adds the bot to their group "
+            f"(or opens a private chat with it) and sends:\n  /supervise {code}"
+        )
+    return 0
+
+
+async def _report(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        starts = _jalali_moment(args.starts)
+        ends = _jalali_moment(args.ends, end_of_day=True)
+    except ValueError as exc:
+        print(f"unreadable date: {exc}; write it like 1405/09/01", file=sys.stderr)
+        return 2
+    if ends <= starts:
+        print("--to must not be before --from", file=sys.stderr)
+        return 2
+    async with migrated(settings) as sessions:
+        scopes: list[Scope] | None = None
+        if args.scope:
+            kind, _, value = args.scope.partition(":")
+            try:
+                async with sessions() as session:
+                    scopes = [await resolve_scope(session, kind.strip(), value)]
+            except ScopeError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+        rows = await office_figures(sessions, starts, ends, scopes)
+    text = figures_csv(rows)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        # The BOM tells Excel the file is UTF-8; without it Persian shows as mojibake.
+        args.out.write_text(text, encoding="utf-8-sig", newline="")
+        print(f"{len(rows)} office(s) written to {args.out}", file=sys.stderr)
+    return 0
+
+
 async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
     async with migrated(settings) as sessions:
         if args.outbox_command == "list":
@@ -399,6 +518,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_office(settings, args))
     if args.command == "outbox":
         return asyncio.run(_outbox(settings, args))
+    if args.command == "supervisor":
+        return asyncio.run(_supervisor(settings, args))
+    if args.command == "report":
+        return asyncio.run(_report(settings, args))
     if args.command == "closure":
         return asyncio.run(_closure(settings, args))
     if args.command == "crisis":

@@ -1,5 +1,6 @@
-"""Delivers what the outbox holds for citizens (reminders, news of their request) through
-Telegram: claimed under a lease, marked delivered, retried with backoff."""
+"""Delivers what the outbox holds for citizens (reminders, news of their request or
+complaint, the ask for a rating), office groups and supervisor chats through Telegram:
+claimed under a lease, marked delivered, retried with backoff."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.metrics import count_postponed
 from dialogs.context import Deps
-from dialogs.notifications import Notice, render
+from dialogs.notifications import Notice, render, render_complaint_news
 from dialogs.staff import render_digest, render_for_staff
+from dialogs.supervision import render_for_supervisor
 from services.booking import BookingView, booking_by_id
 from services.catalogue import ServiceDetails, service_details
 from services.clock import tehran_now
+from services.complaints import complaint_by_id, complaint_step, visible_in_chat
+from services.feedback import queue_rating_asks
 from services.outbox import Claimed, claim_due, delivered, failed, postpone
 from services.staff import office_chat
 
@@ -31,6 +35,8 @@ WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 async def _notice(deps: Deps, event: Claimed) -> Notice | None:
+    if event.event_type.startswith("complaint."):
+        return await _complaint_notice(deps, event)
     if event.booking_id is None:
         return None
     booking = await booking_by_id(deps.sessions, event.booking_id, with_timeline=True)
@@ -38,6 +44,12 @@ async def _notice(deps: Deps, event: Claimed) -> Notice | None:
         return None
     service = await service_details(deps.sessions, booking.service_key)
     return None if service is None else render(event.event_type, event.payload, booking, service)
+
+
+async def _complaint_notice(deps: Deps, event: Claimed) -> Notice | None:
+    complaint = await complaint_by_id(deps.sessions, int(event.payload.get("complaint_id", 0)))
+    step = await complaint_step(deps.sessions, int(event.payload.get("step_id", 0)))
+    return None if complaint is None or step is None else render_complaint_news(complaint, step)
 
 
 def retry_after(exc: RetryAfter) -> dt.timedelta:
@@ -147,8 +159,10 @@ async def deliver_to_staff(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
 
 
 async def deliver_to_citizens(deps: Deps, bot: Bot) -> int:
-    """One round over every due citizen event; returns how many messages went out."""
+    """One round over every due citizen event (after writing the asks for ratings that
+    became due); returns how many messages went out."""
     now = tehran_now()
+    await queue_rating_asks(deps.sessions, now)
     sent = 0
     for event in await claim_due(
         deps.sessions, "citizen", WORKER, now, lease=deps.settings.outbox_lease
@@ -158,4 +172,28 @@ async def deliver_to_citizens(deps: Deps, bot: Bot) -> int:
             await delivered(deps.sessions, event.id, now, "nothing to say any more")
             continue
         sent += await _send_all(deps, bot, [event], notice.chat_id, notice.text, notice.keyboard)
+    return sent
+
+
+async def deliver_to_supervisors(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
+    """One round over new complaints for supervisor chats (an event per chat), within each
+    chat's pace; a chat that no longer covers the office (unlinked since) gets nothing."""
+    now = tehran_now()
+    sent = 0
+    for event in await claim_due(
+        deps.sessions, "supervisor", WORKER, now, lease=deps.settings.outbox_lease
+    ):
+        chat_id = int(event.payload.get("chat_id", 0))
+        complaint_id = int(event.payload.get("complaint_id", 0))
+        view = await visible_in_chat(deps.sessions, complaint_id, chat_id)
+        if view is None:
+            await delivered(deps.sessions, event.id, now, "no supervisor chat covers it any more")
+            continue
+        wait = pace.wait(chat_id)
+        if wait > 0:
+            await postpone(deps.sessions, [event.id], now + dt.timedelta(seconds=wait))
+            continue
+        text, keyboard = render_for_supervisor(view)
+        pace.note(chat_id)
+        sent += await _send_all(deps, bot, [event], chat_id, text, keyboard)
     return sent

@@ -16,7 +16,7 @@ from telegram import Bot
 from telegram.ext import CallbackContext
 
 from bot.app import BotApplication, ChatOrderedUpdates, build_application, publish_commands
-from bot.delivery import WORKER, deliver_to_citizens, deliver_to_staff
+from bot.delivery import WORKER, deliver_to_citizens, deliver_to_staff, deliver_to_supervisors
 from bot.http_api import build_http_app
 from bot.webhook import add_webhook_route, derived_secret, webhook_path
 from dialogs.context import DEPS_KEY, Deps
@@ -78,6 +78,7 @@ async def _deliver(context: CallbackContext[Any, Any, Any, Any]) -> None:
             return
         await deliver_to_citizens(deps, context.bot)
         await deliver_to_staff(deps, context.bot)
+        await deliver_to_supervisors(deps, context.bot)
         http: ClientSession = context.application.bot_data[HTTP_KEY]
         await deliver_webhooks(
             deps.sessions, deps.vault, http, WORKER, tehran_now(), deps.settings.outbox_lease

@@ -15,6 +15,7 @@ from dialogs.context import BotContext
 from dialogs.formatting import fa_day, fa_digits, fa_number
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import answer_button, send
+from dialogs.steps import stamp, still_waiting
 from services.booking import BookingView
 from services.clock import tehran_now
 from services.feedback import (
@@ -29,6 +30,7 @@ from services.feedback import (
 from services.storage.models import WAIT_BANDS
 
 FLOW = "rate"
+COMMENT_MINUTES = 30  # after this, text is not taken for the comment any more
 # At or below this many stars the citizen is offered the complaint dialog.
 LOW_STARS = 2
 
@@ -100,7 +102,7 @@ async def chosen(update: Update, context: BotContext) -> None:
         await _show(update, f"{saved}\n{texts.RATE_ASK_WAIT}", _wait_keyboard(pick.booking_id))
     elif pick.step == "wait":
         context.conversation.reset()
-        context.conversation.go(FLOW, "comment", booking=pick.booking_id)
+        context.conversation.go(FLOW, "comment", booking=pick.booking_id, **stamp())
         limit = fa_number(COMMENT_MAX)
         await _show(
             update, texts.RATE_ASK_COMMENT.format(limit=limit), _comment_keyboard(pick.booking_id)
@@ -110,6 +112,11 @@ async def chosen(update: Update, context: BotContext) -> None:
             context.conversation.reset()
         await _show(update, texts.RATE_THANKS)
         await _offer_complaint(update, context, pick.booking_id)
+
+
+def waiting_for_comment(context: BotContext) -> bool:
+    conversation = context.conversation
+    return conversation.at(FLOW, "comment") and still_waiting(conversation, COMMENT_MINUTES)
 
 
 async def comment_typed(update: Update, context: BotContext, text: str) -> None:

@@ -13,7 +13,7 @@ from telegram import (
     Update,
 )
 
-from dialogs import texts
+from dialogs import complaint, texts
 from dialogs.booking import show_days
 from dialogs.callbacks import FindMore, MenuChoice, OfficeAction
 from dialogs.choosing import show_categories
@@ -72,6 +72,9 @@ async def location_shared(update: Update, context: BotContext) -> None:
     assert message is not None and message.location is not None
     lat, lon = message.location.latitude, message.location.longitude
     conversation = context.conversation
+    if conversation.at(complaint.FLOW, "office"):
+        await complaint.location_shared(update, context, lat, lon)
+        return
     if conversation.at(FLOW, "where"):
         service = await service_details(context.deps.sessions, conversation.data["service"])
         if service is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from dialogs import booking, find, my_bookings, texts, tracking
+from dialogs import booking, complaint, feedback, find, my_bookings, supervision, texts, tracking
 from dialogs.choosing import ask_service, show_categories
 from dialogs.context import BotContext
 from dialogs.formatting import fa_number, first_name_suffix
@@ -27,6 +27,17 @@ _SERVICE_ACTIONS = {Intent.DOCUMENTS: "docs", Intent.FIND: "find", Intent.BOOK: 
 async def free_text(update: Update, context: BotContext) -> None:
     """Text outside a step that waits for it: understood and routed, or asked about."""
     text = (update.effective_message.text if update.effective_message else None) or ""
+    conversation = context.conversation
+    # Steps that take words as they are (with their own length limits) come first.
+    user = update.effective_user
+    if supervision.waiting_for_reply(context, user.id if user else None):
+        await supervision.reply_typed(update, context, text)
+        return
+    if conversation.at(complaint.FLOW) and await complaint.text_step(update, context, text):
+        return
+    if feedback.waiting_for_comment(context):
+        await feedback.comment_typed(update, context, text)
+        return
     if len(text) > MAX_TEXT_LENGTH:
         await send(
             update,
@@ -35,7 +46,6 @@ async def free_text(update: Update, context: BotContext) -> None:
             ),
         )
         return
-    conversation = context.conversation
     if conversation.at(booking.FLOW, "national_code") or conversation.at(booking.FLOW, "mobile"):
         await booking.text_step(update, context, text)
         return
@@ -63,7 +73,7 @@ async def route(update: Update, context: BotContext, meaning: Understanding) -> 
     elif intent is Intent.THANKS:
         await send(update, texts.YOU_ARE_WELCOME, main_menu())
     elif intent is Intent.COMPLAINT:
-        await send(update, texts.COMPLAINT_SOON, main_menu())
+        await complaint.start(update, context)
     elif intent in (Intent.CANCEL, Intent.MY_BOOKINGS):
         await my_bookings.show(update, context)
     else:

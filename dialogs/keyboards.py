@@ -27,5 +27,6 @@ def main_menu() -> InlineKeyboardMarkup:
                 button(texts.MENU_MY_BOOKINGS, MenuChoice("mybookings")),
                 button(texts.MENU_HELP, MenuChoice("help")),
             ],
+            [button(texts.MENU_COMPLAINT, MenuChoice("complaint"))],
         ]
     )

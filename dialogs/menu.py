@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Message, ReplyKeyboardRemove, Update
 
+from dialogs import complaint, texts
 from dialogs import my_bookings as bookings_list
-from dialogs import texts
 from dialogs.callbacks import MenuChoice
 from dialogs.choosing import show_categories
 from dialogs.context import BotContext
@@ -85,6 +85,8 @@ async def menu_choice(update: Update, context: BotContext) -> None:
         await show_categories(update, context, choice.action)
     elif choice.action == "track":
         await track(update, context, understand(context, ""))
+    elif choice.action == "complaint":
+        await complaint.start(update, context)
     else:
         await my_bookings(update, context)
 
@@ -94,7 +96,9 @@ async def stale_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     await answer_button(query, texts.STALE_BUTTON)
-    await _reply(update, texts.MENU_AGAIN)
+    chat = update.effective_chat
+    if chat is not None and chat.type == "private":  # a staff group gets no citizen menu
+        await _reply(update, texts.MENU_AGAIN)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -105,7 +109,9 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def unsupported_message(update: Update, context: BotContext) -> None:
-    """Photos, stickers, voice and the like."""
+    """Photos (but a receipt asked for), stickers, voice and the like."""
+    if await complaint.photo_sent(update, context):
+        return
     await _reply(update, texts.UNSUPPORTED_MESSAGE)
 
 

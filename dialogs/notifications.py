@@ -12,12 +12,15 @@ from telegram import InlineKeyboardMarkup
 from dialogs import texts
 from dialogs.callbacks import MyBooking, TrackCode
 from dialogs.documents import documents_text
+from dialogs.feedback import ask_keyboard, ask_text
 from dialogs.formatting import fa_day, fa_time
 from dialogs.keyboards import button
 from nlp.tracking import format_tracking_code
 from services.booking import BookingView
 from services.catalogue import ServiceDetails
 from services.clock import tehran_now
+from services.complaints import ComplaintStep, ComplaintView
+from services.feedback import ASK
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ def render(
             ]
         )
         return Notice(view.chat_id, text, keyboard)
+    if event_type == ASK:
+        if view.status == "cancelled":
+            return None
+        return Notice(view.chat_id, ask_text(view), ask_keyboard(view.id))
     if event_type == "request.status_changed":
         status = str(payload.get("status", view.status))
         text = texts.STATUS_CHANGED.format(status=texts.STATUS_NAMES.get(status, status), **fields)
@@ -76,3 +83,17 @@ def render(
         )
         return Notice(view.chat_id, text, keyboard)
     return None
+
+
+def render_complaint_news(view: ComplaintView, step: ComplaintStep) -> Notice:
+    """A supervisor's step on the citizen's complaint (a reply carries its words)."""
+    code = format_tracking_code(view.code)
+    text = texts.COMPLAINT_NEWS.format(
+        code=code,
+        office=view.office_name,
+        step=texts.COMPLAINT_STEP_NAMES.get(step.kind, step.kind),
+    )
+    if step.note:
+        text += texts.COMPLAINT_NEWS_NOTE.format(note=step.note)
+    keyboard = InlineKeyboardMarkup([[button(texts.TRACK_BUTTON, TrackCode(view.code))]])
+    return Notice(view.chat_id, text, keyboard)

@@ -442,9 +442,7 @@ COMPLAINT_DESCRIPTION_EMPTY = "توضیحی نفرستادید. 🙏 لطفاً 
 COMPLAINT_DESCRIPTION_TOO_LONG = (
     "توضیح شما {length} نویسه است؛ لطفاً کوتاه‌تر بنویسید، حداکثر {limit} نویسه."
 )
-COMPLAINT_ASK_PHOTO = (
-    "اگر رسید یا فاکتور دارید، عکس آن را بفرستید؛ وگرنه «بدون عکس» را بزنید."
-)
+COMPLAINT_ASK_PHOTO = "اگر رسید یا فاکتور دارید، عکس آن را بفرستید؛ وگرنه «بدون عکس» را بزنید."
 COMPLAINT_NO_PHOTO = "بدون عکس"
 COMPLAINT_PHOTO_RECEIVED = "✔️ عکس رسید دریافت شد."
 COMPLAINT_SUMMARY = (

@@ -12,10 +12,11 @@ from dialogs.context import BotContext
 from dialogs.formatting import fa_date, fa_day, fa_digits, fa_time
 from dialogs.keyboards import main_menu
 from dialogs.replies import pressed, send
-from nlp.tracking import format_tracking_code
+from nlp.tracking import format_tracking_code, is_complaint_code
 from services.attempts import allow_attempt, record_failure
 from services.booking import ON_MY_WAY, RESCHEDULED, BookingView, find_booking
 from services.clock import TEHRAN, tehran_now
+from services.complaints import ComplaintView, find_complaint
 
 _NOTES = {RESCHEDULED: texts.RESCHEDULED_NOTE, ON_MY_WAY: texts.ON_MY_WAY_NOTE}
 
@@ -47,8 +48,28 @@ def timeline_text(view: BookingView) -> str:
     return "\n".join(lines)
 
 
+def complaint_timeline_text(view: ComplaintView) -> str:
+    lines = [
+        texts.COMPLAINT_TRACK_HEADER.format(
+            code=format_tracking_code(view.code),
+            office=view.office_name,
+            kind=texts.COMPLAINT_KINDS.get(view.kind, view.kind),
+            status=texts.COMPLAINT_STATUS_NAMES.get(view.status, view.status),
+        ),
+        "",
+        texts.TRACK_HISTORY,
+    ]
+    for step in view.timeline:
+        when = f"{fa_date(step.at.date())}، {fa_time(step.at)}"
+        name = texts.COMPLAINT_STEP_NAMES.get(step.kind, step.kind)
+        template = texts.TRACK_LINE_NOTE if step.note else texts.TRACK_LINE
+        lines.append(template.format(status=name, when=when, note=step.note))
+    return "\n".join(lines)
+
+
 async def show_timeline(update: Update, context: BotContext, code: str) -> None:
-    """The timeline of a code; unknown codes are answered, and guessing is slowed down."""
+    """The timeline of a code (a booking's, or the citizen's own complaint's); unknown codes
+    are answered, and guessing is slowed down."""
     user = update.effective_user
     deps = context.deps
     key = f"track:{user.id if user else 0}"
@@ -63,6 +84,11 @@ async def show_timeline(update: Update, context: BotContext, code: str) -> None:
         )
         return
     view = await find_booking(deps.sessions, code)
+    if view is None and user is not None and is_complaint_code(code):
+        complaint = await find_complaint(deps.sessions, code, user.id)
+        if complaint is not None:
+            await send(update, complaint_timeline_text(complaint), main_menu())
+            return
     if view is None:
         await record_failure(deps.sessions, key, now, window)
         await send(update, texts.TRACK_UNKNOWN.format(code=format_tracking_code(code)), main_menu())

@@ -8,16 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nlp.normalize import clean, matching_key
-from nlp.tracking import is_complaint_code, new_complaint_code
 from services.clock import TEHRAN
 from services.geo import haversine_km
 from services.locator import OfficeEntry
@@ -165,14 +162,20 @@ async def complaint_by_id(
         return None if complaint is None else await _view(session, complaint, with_timeline)
 
 
+async def complaint_by_idempotency_key(
+    sessions: async_sessionmaker[AsyncSession], key: str
+) -> ComplaintView | None:
+    async with sessions() as session:
+        complaint = await session.scalar(select(Complaint).where(Complaint.idempotency_key == key))
+        return None if complaint is None else await _view(session, complaint, False)
+
+
 async def find_complaint(
     sessions: async_sessionmaker[AsyncSession], code: str, telegram_user_id: int
 ) -> ComplaintView | None:
     """The citizen's own complaint with its timeline; another's code is not found (a
     complaint may tell a supervisor's reply, which is for the complainant only)."""
     code = code.upper().replace("-", "")
-    if not is_complaint_code(code):
-        return None
     async with sessions() as session:
         complaint = await session.scalar(select(Complaint).where(Complaint.code == code))
         if complaint is None or complaint.telegram_user_id != telegram_user_id:
@@ -194,7 +197,10 @@ def _event(
 
 
 async def file_complaint(
-    sessions: async_sessionmaker[AsyncSession], draft: ComplaintDraft, now: dt.datetime
+    sessions: async_sessionmaker[AsyncSession],
+    draft: ComplaintDraft,
+    now: dt.datetime,
+    new_code: Callable[[], str],
 ) -> tuple[ComplaintView, bool]:
     """Stores the complaint and its news for every supervisor chat covering the office, in
     one transaction; or returns the complaint this idempotency key already made (False)."""
@@ -217,7 +223,7 @@ async def file_complaint(
                     if booking is None or booking.telegram_user_id != draft.telegram_user_id:
                         booking_id = None  # not the citizen's: the office alone is named
                 complaint = Complaint(
-                    code=new_complaint_code(),
+                    code=new_code(),
                     office_id=office.id,
                     booking_id=booking_id,
                     telegram_user_id=draft.telegram_user_id,
@@ -226,7 +232,7 @@ async def file_complaint(
                     kind=draft.kind,
                     # A national code or mobile typed into the text is masked here, before
                     # anyone else can read it.
-                    description=scrub(clean(draft.description))[:DESCRIPTION_MAX],
+                    description=scrub(draft.description.strip())[:DESCRIPTION_MAX],
                     receipt_file_id=draft.receipt_file_id,
                     status="open",
                     idempotency_key=draft.idempotency_key,
@@ -276,7 +282,7 @@ async def act(
             if complaint.status not in OPEN_STATUSES:
                 raise ComplaintRefused(Refusal.BAD_TRANSITION, complaint.status)
             complaint.status = "acknowledged"  # a reply says someone is on it
-            note = scrub(clean(note))[:REPLY_MAX]
+            note = scrub(note.strip())[:REPLY_MAX]
         elif kind in TRANSITIONS.get(complaint.status, frozenset()):
             complaint.status = kind
         else:
@@ -375,30 +381,6 @@ async def visit_of(
             service.name_fa,
             (booking.starts_at or booking.created_at).astimezone(TEHRAN),
         )
-
-
-NAME_MATCH_SCORE = 80.0
-
-
-def offices_named(offices: Iterable[OfficeEntry], text: str, limit: int = 5) -> list[OfficeEntry]:
-    """Offices whose name (or operator code) the text names, best first: «پلیس +۱۰ کد ۱۰۱»
-    finds «دفتر پلیس +۱۰ کد ۱۰۱». Typos are forgiven; a bare word common to many names
-    («دفتر») matches too many to help, so it only counts with more."""
-    wanted = matching_key(text)
-    if not wanted:
-        return []
-    scored: list[tuple[float, OfficeEntry]] = []
-    for office in offices:
-        name = matching_key(office.name)
-        score = max(
-            fuzz.token_set_ratio(wanted, name) if len(wanted.split()) > 1 else 0.0,
-            fuzz.partial_ratio(wanted, name) if len(wanted) >= 4 else 0.0,
-            100.0 if wanted == name else 0.0,
-        )
-        if score >= NAME_MATCH_SCORE:
-            scored.append((score, office))
-    scored.sort(key=lambda pair: (-pair[0], len(pair[1].name), pair[1].id))
-    return [office for _, office in scored[:limit]]
 
 
 def offices_near(

@@ -17,7 +17,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nlp.normalize import clean
 from services.privacy import scrub
 from services.storage.models import (
     BOOKING_STATUSES,
@@ -174,7 +173,7 @@ async def add_comment(
         if rating.comment:
             return Outcome.ALREADY
         # Masked like a complaint: the words may one day reach the office's supervisors.
-        rating.comment = scrub(clean(comment))[:COMMENT_MAX]
+        rating.comment = scrub(comment.strip())[:COMMENT_MAX]
         return Outcome.RECORDED
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import lazyload
 
 from services.clock import TEHRAN
 from services.opening import ClosureWindow, OfficeHours, compile_hours, holiday_name
@@ -171,8 +171,8 @@ async def availability(
     """None when the office is gone or does not offer the service."""
     async with sessions() as session:
         # Only the rows themselves: their relationships would cost a query each.
-        office = await session.get(Office, office_id, options=[noload(Office.services)])
-        service = await session.get(Service, service_key, options=[noload(Service.networks)])
+        office = await session.get(Office, office_id, options=[lazyload(Office.services)])
+        service = await session.get(Service, service_key, options=[lazyload(Service.networks)])
         offered = await session.get(OfficeService, (office_id, service_key))
         if office is None or service is None or offered is None or not office.active:
             return None
@@ -201,11 +201,11 @@ async def next_free_at(
     """The first free time of a service at each of these offices."""
     found: dict[int, FreeTime | None] = {}
     async with sessions() as session:
-        service = await session.get(Service, service_key, options=[noload(Service.networks)])
+        service = await session.get(Service, service_key, options=[lazyload(Service.networks)])
         offices = {
             office.id: office
             for office in await session.scalars(
-                select(Office).where(Office.id.in_(office_ids)).options(noload(Office.services))
+                select(Office).where(Office.id.in_(office_ids)).options(lazyload(Office.services))
             )
         }
         for office_id in office_ids:

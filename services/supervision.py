@@ -18,7 +18,6 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, and_, delete, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from nlp.normalize import clean
 from services.staff import CODE_ALPHABET, CODE_LENGTH, LINK_CODE_HOURS
 from services.storage.models import (
     SUPERVISION_SCOPES,
@@ -90,9 +89,12 @@ class SupervisorChat:
     members: int
 
 
+_ARABIC_LOOKALIKES = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
+
+
 def _folded(name: str) -> str:
-    """Arabic look-alike letters and stray spaces folded, as imports store names."""
-    return " ".join(clean(name).split())
+    """An operator's keyboard may type Arabic ي/ك; office names use the Persian letters."""
+    return " ".join(name.translate(_ARABIC_LOOKALIKES).split())
 
 
 def covers(target: ScopeTarget, office: Office) -> bool:
@@ -276,6 +278,18 @@ async def links_of_chat(
             .order_by(SupervisorLink.id)
         )
         return list(rows)
+
+
+async def scopes_of_chat(
+    sessions: async_sessionmaker[AsyncSession], chat_id: int
+) -> list[ScopeView]:
+    async with sessions() as session:
+        links = await session.scalars(
+            select(SupervisorLink)
+            .where(SupervisorLink.chat_id == chat_id)
+            .order_by(SupervisorLink.id)
+        )
+        return [await scope_view(session, link) for link in links]
 
 
 async def chat_covers_office(session: AsyncSession, chat_id: int, office: Office) -> bool:

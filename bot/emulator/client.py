@@ -259,9 +259,22 @@ class Person:
             raise NoReply(f"no answer in chat {self.chat_id} to {body}")
         return reply
 
-    async def says(self, text: str, *, expect_reply: bool = True) -> Reply:
-        """Sends a text message (a command when it starts with ``/``)."""
-        return await self._act("updates", {"text": text}, expect_reply)
+    async def says(
+        self, text: str, *, reply_to: int | None = None, expect_reply: bool = True
+    ) -> Reply:
+        """Sends a text message (a command when it starts with ``/``), optionally as a
+        reply to message ``reply_to``."""
+        body: JSONDict = {"text": text}
+        if reply_to is not None:
+            body["reply_to_message_id"] = reply_to
+        return await self._act("updates", body, expect_reply)
+
+    async def sends_photo(
+        self, file_id: str | None = None, *, caption: str = "", expect_reply: bool = True
+    ) -> Reply:
+        """Sends a photo (Telegram's sizes of it; the largest has ``file_id``)."""
+        photo: JSONDict = {"file_id": file_id, "caption": caption}
+        return await self._act("updates", {"photo": photo}, expect_reply)
 
     async def shares_location(
         self, latitude: float, longitude: float, *, expect_reply: bool = True

@@ -673,9 +673,11 @@ class BotApiEmulator:
         location: JSONDict | None = None,
         contact: JSONDict | None = None,
         reply_to_message_id: int | None = None,
+        photo: JSONDict | None = None,
     ) -> JSONDict:
-        """A user writes in a chat; returns message_id, update_id (None if the bot does
-        not receive it, e.g. group privacy mode), delivered and seq."""
+        """A user writes in a chat (or sends a photo: ``{"file_id", "caption"}``); returns
+        message_id, update_id (None if the bot does not receive it, e.g. group privacy
+        mode), delivered and seq."""
         chat, user = self._acting(chat_id, user_id)
         msg: JSONDict = {
             "message_id": self._next_message_id(chat),
@@ -711,8 +713,18 @@ class BotApiEmulator:
                 if contact.get(key) is not None:
                     card[key] = contact[key]
             msg["contact"] = card
+        elif photo is not None:
+            file_id = str(photo.get("file_id") or f"emu-photo-{next(self._ids)}")
+            msg["photo"] = [
+                {"file_id": f"{file_id}-small", "file_unique_id": f"u{file_id}s",
+                 "width": 90, "height": 120},
+                {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                 "width": 960, "height": 1280},
+            ]  # fmt: skip
+            if photo.get("caption"):
+                msg["caption"] = str(photo["caption"])
         else:
-            raise EmulatorInputError("a message needs text, location or contact")
+            raise EmulatorInputError("a message needs text, location, contact or photo")
         if chat.type == "private":
             chat.started = True
             chat.blocked = False
@@ -1929,6 +1941,7 @@ class BotApiEmulator:
             location=body.get("location"),
             contact=body.get("contact"),
             reply_to_message_id=body.get("reply_to_message_id"),
+            photo=body.get("photo"),
         )
 
     async def _c_press(self, request: web.Request) -> JSONDict:

@@ -15,6 +15,7 @@ MENU_LABELS = [
     texts.MENU_TRACK,
     texts.MENU_MY_BOOKINGS,
     texts.MENU_HELP,
+    texts.MENU_COMPLAINT,
 ]
 
 
@@ -40,6 +41,7 @@ async def test_the_command_list_and_description_are_published_in_persian(
         "book",
         "track",
         "mybookings",
+        "complaint",
         "cancel",
         "help",
     ]
@@ -53,7 +55,7 @@ def _is_persian(text: str) -> bool:
 
 async def test_help_lists_every_command(world: World) -> None:
     reply = await world.client.person(1002, "علی").says("/help")
-    for command in ("/find", "/docs", "/book", "/track", "/mybookings", "/cancel"):
+    for command in ("/find", "/docs", "/book", "/track", "/mybookings", "/complaint", "/cancel"):
         assert command in reply.text
     assert reply.labels == MENU_LABELS
 

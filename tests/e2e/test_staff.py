@@ -86,6 +86,14 @@ async def test_a_booking_reaches_the_office_group_and_staff_move_it_on(world: Wo
     timeline = await citizen.says(f"/track {booking.tracking_code}")
     assert timeline.text.count("• ") == 3  # booked, checked in, done
 
+    # A button the bot no longer knows is answered quietly: no citizen menu in the group.
+    before = len(await world.client.messages(GROUP))
+    await clerk.presses(texts.STAFF_READY, data="m:launch-rockets", expect_reply=False)
+    answers = await world.client.callback_answers(GROUP)
+    assert answers[-1]["text"] == texts.STALE_BUTTON
+    await asyncio.sleep(0.3)
+    assert len(await world.client.messages(GROUP)) == before
+
     assert booking.starts_at is not None
     day = jdatetime.date.fromgregorian(date=booking.starts_at.astimezone(TEHRAN_TZ).date())
     agenda = await clerk.says(f"/agenda {day.year}/{day.month}/{day.day}")

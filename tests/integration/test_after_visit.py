@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from nlp.tracking import new_complaint_code
 from services.booking import book, change_status
 from services.complaints import (
     ComplaintDraft,
@@ -195,11 +196,14 @@ async def test_a_complaint_reaches_only_the_chats_that_cover_its_office(
         sessions,
         _draft(offices["TEH-1"].id, "k1", "کد ملی من 0499370899 است و ازم پول اضافه گرفتن"),
         NOW,
+        new_complaint_code,
     )
     assert made and view.code.startswith("C") and view.status == "open"
     assert "0499370899" not in view.description and "04******99" in view.description
     assert view.citizen_masked == "م*** ا***"
-    again, made = await file_complaint(sessions, _draft(offices["TEH-1"].id, "k1"), NOW)
+    again, made = await file_complaint(
+        sessions, _draft(offices["TEH-1"].id, "k1"), NOW, new_complaint_code
+    )
     assert not made and again.id == view.id
     async with sessions() as session:
         events = list(
@@ -219,7 +223,9 @@ async def test_a_supervisor_outside_the_scope_changes_nothing(
     offices = await _offices(sessions)
     await _supervisor(sessions, -10, "county", "تهران/تهران")
     await _supervisor(sessions, -20, "county", "البرز/کرج")
-    view, _ = await file_complaint(sessions, _draft(offices["TEH-1"].id, "k2"), NOW)
+    view, _ = await file_complaint(
+        sessions, _draft(offices["TEH-1"].id, "k2"), NOW, new_complaint_code
+    )
     for kind in ("acknowledged", "replied", "resolved", "rejected"):
         with pytest.raises(ComplaintRefused) as refused:
             await act(sessions, view.id, kind, NOW, chat_id=-20, actor_ref="9", note="x")
@@ -238,7 +244,9 @@ async def test_supervisor_steps_move_the_complaint_once_each(
 ) -> None:
     offices = await _offices(sessions)
     await _supervisor(sessions, -10, "province", "تهران")
-    view, _ = await file_complaint(sessions, _draft(offices["SHM-1"].id, "k3"), NOW)
+    view, _ = await file_complaint(
+        sessions, _draft(offices["SHM-1"].id, "k3"), NOW, new_complaint_code
+    )
     acknowledged = await act(sessions, view.id, "acknowledged", NOW, chat_id=-10, actor_ref="9")
     assert acknowledged.status == "acknowledged"
     with pytest.raises(ComplaintRefused) as twice:
@@ -344,10 +352,10 @@ async def test_figures_per_office_on_known_data(
     await change_status(sessions, visits[3], "cancelled", NOW, actor_kind="staff")
     await rate(sessions, visits[2], 702, 5)
     await rate(sessions, visits[4], 704, 2)
-    open_one, _ = await file_complaint(sessions, _draft(teh1, "c1"), NOW)
-    closed, _ = await file_complaint(sessions, _draft(teh1, "c2"), NOW)
+    open_one, _ = await file_complaint(sessions, _draft(teh1, "c1"), NOW, new_complaint_code)
+    closed, _ = await file_complaint(sessions, _draft(teh1, "c2"), NOW, new_complaint_code)
     await act(sessions, closed.id, "resolved", NOW, chat_id=-10, actor_ref="9")
-    await file_complaint(sessions, _draft(offices["KRJ-1"].id, "c3"), NOW)
+    await file_complaint(sessions, _draft(offices["KRJ-1"].id, "c3"), NOW, new_complaint_code)
 
     start, end = NOW.replace(hour=0), NOW.replace(hour=0) + dt.timedelta(days=1)
     links = await links_of_chat(sessions, -10)

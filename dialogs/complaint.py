@@ -1,0 +1,323 @@
+"""A complaint about an office: which office → what happened → in the citizen's words →
+a receipt photo if there is one → confirm. The citizen gets a code for /track.
+
+The office comes from one of the citizen's bookings, a name typed, or a location shared;
+each later step is a button or one message. A second press of confirm, or an old button,
+never files a second complaint.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+
+from dialogs import texts
+from dialogs.callbacks import CallbackData, ComplaintConfirm, ComplaintStep
+from dialogs.context import BotContext
+from dialogs.formatting import fa_day, fa_number
+from dialogs.keyboards import button, main_menu
+from dialogs.replies import answer_button, pressed, send
+from dialogs.steps import stamp, still_waiting
+from dialogs.understanding import understand
+from nlp.names import best_names
+from nlp.tracking import format_tracking_code, new_complaint_code
+from services.clock import tehran_now
+from services.complaints import (
+    DESCRIPTION_MAX,
+    ComplaintDraft,
+    Problem,
+    complaint_by_idempotency_key,
+    file_complaint,
+    offices_near,
+    recent_visits,
+    text_problem,
+    visit_of,
+)
+from services.locator import OfficeEntry
+from services.places import locate
+from services.privacy import scrub
+from services.storage.models import COMPLAINT_KINDS
+
+FLOW = "complaint"
+# A dialog left for this long is over: the next words start something new.
+DIALOG_MINUTES = 120
+
+
+def _cancel_row() -> list[InlineKeyboardButton]:
+    return [button(texts.COMPLAINT_CANCEL, ComplaintStep("cancel", 0))]
+
+
+def _where_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [
+            [KeyboardButton(texts.SHARE_LOCATION, request_location=True)],
+            [KeyboardButton(texts.FIND_CANCEL)],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+async def start(update: Update, context: BotContext, booking_id: int = 0) -> None:
+    """Opens the dialog: about one booking (from a low rating), else asks which office."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    conversation = context.conversation
+    conversation.reset()
+    conversation.data.update(stamp())
+    if booking_id:
+        visit = await visit_of(context.deps.sessions, booking_id, user.id)
+        if visit is not None:
+            conversation.go(FLOW, "office")
+            await _office_chosen(
+                update, context, visit.office_id, visit.office_name, visit.booking_id
+            )
+            return
+    conversation.go(FLOW, "office")
+    visits = await recent_visits(context.deps.sessions, user.id)
+    ask = texts.COMPLAINT_PICK_VISIT if visits else texts.COMPLAINT_ASK_OFFICE
+    await chat.send_message(texts.COMPLAINT_START + ask, reply_markup=_where_keyboard())
+    if visits:
+        today = tehran_now().date()
+        rows = [
+            [
+                button(
+                    texts.COMPLAINT_VISIT_BUTTON.format(
+                        office=v.office_name,
+                        service=v.service_name,
+                        day=fa_day(v.starts_at.date(), today),
+                    )[:100],
+                    ComplaintStep("booking", v.booking_id),
+                )
+            ]
+            for v in visits
+        ]
+        await send(
+            update, texts.COMPLAINT_WHICH_OFFICE, InlineKeyboardMarkup([*rows, _cancel_row()])
+        )
+
+
+async def command(update: Update, context: BotContext) -> None:
+    """/complaint"""
+    await start(update, context)
+
+
+async def _candidates(update: Update, text: str, offices: list[OfficeEntry]) -> None:
+    rows = [[button(o.name[:60], ComplaintStep("office", o.id))] for o in offices]
+    await send(update, text, InlineKeyboardMarkup([*rows, _cancel_row()]))
+
+
+async def _office_chosen(
+    update: Update, context: BotContext, office_id: int, office_name: str, booking_id: int = 0
+) -> None:
+    context.conversation.go(
+        FLOW, "kind", office=office_id, office_name=office_name, booking=booking_id
+    )
+    if update.effective_chat is not None:  # the location keyboard has done its work
+        await update.effective_chat.send_message(
+            f"🏢 {office_name}", reply_markup=ReplyKeyboardRemove()
+        )
+    rows = [
+        [button(texts.COMPLAINT_KINDS[kind], ComplaintStep("kind", index))]
+        for index, kind in enumerate(COMPLAINT_KINDS)
+    ]
+    await send(
+        update,
+        texts.COMPLAINT_ASK_KIND.format(office=office_name),
+        InlineKeyboardMarkup([*rows, _cancel_row()]),
+    )
+
+
+async def _drop(update: Update, context: BotContext) -> None:
+    context.conversation.reset()
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message(
+            texts.COMPLAINT_DROPPED, reply_markup=ReplyKeyboardRemove()
+        )
+    await send(update, texts.MENU_AGAIN, main_menu())
+
+
+async def text_step(update: Update, context: BotContext, text: str) -> bool:
+    """Text while the dialog waits for it (the office, the description); False when this
+    step takes no text, so the caller treats it as any free text."""
+    conversation = context.conversation
+    if not still_waiting(conversation, DIALOG_MINUTES):
+        return False
+    if conversation.at(FLOW, "office"):
+        await _office_typed(update, context, text)
+        return True
+    if conversation.at(FLOW, "description"):
+        await _description_typed(update, context, text)
+        return True
+    return False
+
+
+async def _office_typed(update: Update, context: BotContext, text: str) -> None:
+    if text.strip() == texts.FIND_CANCEL:
+        await _drop(update, context)
+        return
+    directory = await context.deps.directory.fresh(tehran_now())
+    offices = list(directory.index.offices.values())
+    found = [offices[i] for i in best_names(text, [o.name for o in offices])]
+    if not found:
+        place = understand(context, text).place
+        point = locate(place.province, place.county, place.city, place.district) if place else None
+        if point is not None:
+            found = offices_near(offices, *point)
+    if not found:
+        await send(update, texts.COMPLAINT_OFFICE_NOT_FOUND.format(text=text[:60]))
+        return
+    await _candidates(update, texts.COMPLAINT_WHICH_OFFICE, found)
+
+
+async def location_shared(update: Update, context: BotContext, lat: float, lon: float) -> None:
+    """A location while asked which office: the offices around it."""
+    directory = await context.deps.directory.fresh(tehran_now())
+    found = offices_near(list(directory.index.offices.values()), lat, lon)
+    await _candidates(update, texts.COMPLAINT_WHICH_OFFICE_NEAR, found)
+
+
+async def _description_typed(update: Update, context: BotContext, text: str) -> None:
+    problem = text_problem(text, DESCRIPTION_MAX)
+    if problem is Problem.TOO_LONG:
+        await send(
+            update,
+            texts.COMPLAINT_DESCRIPTION_TOO_LONG.format(
+                length=fa_number(len(text)), limit=fa_number(DESCRIPTION_MAX)
+            ),
+        )
+        return
+    if problem is Problem.EMPTY:
+        await send(update, texts.COMPLAINT_DESCRIPTION_EMPTY)
+        return
+    # Masked at once: the draft is stored with the chat's conversation.
+    context.conversation.go(FLOW, "photo", description=scrub(text.strip()))
+    keyboard = InlineKeyboardMarkup(
+        [[button(texts.COMPLAINT_NO_PHOTO, ComplaintStep("photo", 0))], _cancel_row()]
+    )
+    await send(update, texts.COMPLAINT_ASK_PHOTO, keyboard)
+
+
+async def photo_sent(update: Update, context: BotContext) -> bool:
+    """A photo while a receipt is asked for; False when none is asked for."""
+    message = update.effective_message
+    if not context.conversation.at(FLOW, "photo") or message is None or not message.photo:
+        return False
+    largest = max(message.photo, key=lambda size: size.width * size.height)
+    context.conversation.go(FLOW, "photo", photo=largest.file_id)
+    await send(update, texts.COMPLAINT_PHOTO_RECEIVED)
+    await _summary(update, context)
+    return True
+
+
+async def _summary(update: Update, context: BotContext) -> None:
+    data = context.conversation.data
+    nonce = secrets.token_hex(8)
+    context.conversation.go(FLOW, "confirm", nonce=nonce)
+    text = texts.COMPLAINT_SUMMARY.format(
+        office=data["office_name"],
+        kind=texts.COMPLAINT_KINDS[data["kind"]],
+        description=data["description"],
+        photo=texts.COMPLAINT_PHOTO_YES if data.get("photo") else texts.COMPLAINT_PHOTO_NO,
+    )
+    keyboard = InlineKeyboardMarkup(
+        [[button(texts.COMPLAINT_CONFIRM, ComplaintConfirm(nonce))], _cancel_row()]
+    )
+    await send(update, text, keyboard)
+
+
+async def step_chosen(update: Update, context: BotContext) -> None:
+    """A button of the dialog; one from a dialog no longer in progress is answered."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    pick = CallbackData.parse(query.data)
+    assert isinstance(pick, ComplaintStep)
+    conversation = context.conversation
+    if pick.step == "start":
+        await answer_button(query)
+        await start(update, context, pick.value)
+        return
+    if pick.step == "cancel":
+        await answer_button(query)
+        await _drop(update, context)
+        return
+    expected = {"booking": "office", "office": "office", "kind": "kind", "photo": "photo"}
+    if not conversation.at(FLOW, expected[pick.step]):
+        await answer_button(query, texts.COMPLAINT_STALE)
+        return
+    await answer_button(query)
+    if pick.step == "booking":
+        visit = await visit_of(context.deps.sessions, pick.value, user.id)
+        if visit is None:
+            await send(update, texts.COMPLAINT_OFFICE_GONE)
+            return
+        await _office_chosen(update, context, visit.office_id, visit.office_name, visit.booking_id)
+    elif pick.step == "office":
+        directory = await context.deps.directory.fresh(tehran_now())
+        office = directory.index.offices.get(pick.value)
+        if office is None:
+            await send(update, texts.COMPLAINT_OFFICE_GONE)
+            return
+        await _office_chosen(update, context, office.id, office.name)
+    elif pick.step == "kind":
+        if pick.value >= len(COMPLAINT_KINDS):
+            await answer_button(query, texts.COMPLAINT_STALE)
+            return
+        kind = COMPLAINT_KINDS[pick.value]
+        conversation.go(FLOW, "description", kind=kind)
+        await send(
+            update,
+            texts.COMPLAINT_ASK_DESCRIPTION.format(
+                kind=texts.COMPLAINT_KINDS[kind], limit=fa_number(DESCRIPTION_MAX)
+            ),
+        )
+    else:  # no photo
+        await _summary(update, context)
+
+
+async def confirmed(update: Update, context: BotContext) -> None:
+    """Files the complaint; a second press shows the code the first one got."""
+    pick = await pressed(update, ComplaintConfirm)
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    key = f"complaint:{user.id}:{pick.nonce}"
+    conversation = context.conversation
+    data = conversation.data
+    if not conversation.at(FLOW, "confirm") or data.get("nonce") != pick.nonce:
+        earlier = await complaint_by_idempotency_key(context.deps.sessions, key)
+        if earlier is None:
+            await send(update, texts.COMPLAINT_STALE, main_menu())
+        else:
+            code = format_tracking_code(earlier.code)
+            await send(update, texts.COMPLAINT_ALREADY_FILED.format(code=code), main_menu())
+        return
+    view, _ = await file_complaint(
+        context.deps.sessions,
+        ComplaintDraft(
+            office_id=int(data["office"]),
+            booking_id=int(data["booking"]) or None,
+            telegram_user_id=user.id,
+            chat_id=chat.id,
+            citizen_name=user.full_name[:200] or None,
+            kind=str(data["kind"]),
+            description=str(data["description"]),
+            receipt_file_id=data.get("photo"),
+            idempotency_key=key,
+        ),
+        tehran_now(),
+        new_complaint_code,
+    )
+    conversation.reset()
+    await send(
+        update,
+        texts.COMPLAINT_FILED.format(code=format_tracking_code(view.code), office=view.office_name),
+        main_menu(),
+    )
