@@ -97,6 +97,15 @@ async def delivered(
             event.attempts += 1
 
 
+async def give_up(sessions: async_sessionmaker[AsyncSession], event_id: int, error: str) -> None:
+    """A dead letter at once: retrying cannot help until an operator acts, then replays."""
+    async with sessions() as session, session.begin():
+        event = await session.get(OutboxEvent, event_id)
+        if event is not None:
+            event.status, event.last_error, event.claimed_until = "dead", error[:500], None
+            event.attempts += 1
+
+
 async def failed(
     sessions: async_sessionmaker[AsyncSession],
     event_id: int,

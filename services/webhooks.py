@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
 from services.booking import booking_by_id
-from services.outbox import LEASE, Claimed, claim_due, delivered, failed
+from services.outbox import LEASE, Claimed, claim_due, delivered, failed, give_up
 from services.privacy import Vault
 from services.storage.models import Office, OutboxEvent
 
@@ -97,6 +97,9 @@ async def payload_of(
     }
 
 
+NO_ENDPOINT = "no endpoint: set the office's webhook again, then replay"
+
+
 async def deliver_webhooks(
     sessions: async_sessionmaker[AsyncSession],
     vault: Vault,
@@ -113,8 +116,13 @@ async def deliver_webhooks(
         # Signed with the moment it really leaves: receivers check it against their clock.
         sent_at = dt.datetime.now(dt.UTC)
         body = await payload_of(sessions, event, sent_at)
-        if office is None or not office.webhook_url or office.webhook_disabled_at or body is None:
-            await delivered(sessions, event.id, now, "no endpoint any more")
+        if office is None or body is None:
+            await delivered(sessions, event.id, now, "nothing to send any more")
+            continue
+        if not office.webhook_url or office.webhook_disabled_at:
+            # Removed (or disabled) after the event was queued: kept for a replay once the
+            # operator sets the endpoint again, not dropped.
+            await give_up(sessions, event.id, NO_ENDPOINT)
             continue
         assert office.webhook_secret_enc is not None
         data = json.dumps(body, ensure_ascii=False, separators=(",", ":"))

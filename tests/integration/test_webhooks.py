@@ -17,7 +17,7 @@ from standardwebhooks import Webhook
 from services.booking import book
 from services.outbox import LEASE, claim_due, dead_letters, replay
 from services.storage.models import Office, OutboxEvent
-from services.webhooks import deliver_webhooks, set_webhook
+from services.webhooks import NO_ENDPOINT, deliver_webhooks, set_webhook
 from tests.booking_fixtures import NOW, RULES, VAULT, new_code, office_with_desks, request
 from tests.booking_fixtures import valid_national_code as code
 
@@ -168,3 +168,23 @@ async def test_an_event_claimed_by_a_worker_that_died_is_delivered_by_the_next(
         later = NOW + LEASE + dt.timedelta(seconds=1)
         assert await deliver_webhooks(sessions, VAULT, http, "next", later) == 1
     assert list(hook.accepted) == [claimed.event_id]
+
+
+async def test_events_queued_before_the_endpoint_was_removed_wait_as_dead_letters(
+    sessions: async_sessionmaker[AsyncSession],
+    receiver: tuple[Receiver, web.AppRunner],
+) -> None:
+    hook, _ = receiver
+    office_id, _ = await _office_with_hook(sessions, hook.url)
+    await book(sessions, VAULT, RULES, request(office_id, 1, code(3)), NOW, new_code)
+    async with sessions() as session:
+        office_code = (await session.get(Office, office_id)).code  # type: ignore[union-attr]
+    await set_webhook(sessions, VAULT, office_code, None)  # removed with the event queued
+    async with ClientSession() as http:
+        assert await deliver_webhooks(sessions, VAULT, http, "w", NOW) == 0
+        (dead,) = await dead_letters(sessions)
+        assert dead.last_error == NO_ENDPOINT
+        hook.secret = await set_webhook(sessions, VAULT, office_code, hook.url) or ""
+        assert await replay(sessions, None, NOW) == 1
+        assert await deliver_webhooks(sessions, VAULT, http, "w", NOW) == 1
+    assert len(hook.accepted) == 1 and hook.calls == 1
