@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientError, ClientSession, ClientTimeout
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from sqlalchemy import func, select
 
+from bench.standin import TOKEN, BotApiStandIn
 from bot.emulator.client import EmulatorClient
 from bot.emulator.server import BotApiEmulator
 from bot.webhook import SECRET_HEADER
@@ -29,7 +30,7 @@ from dialogs import texts
 from services.privacy import new_secret_key
 from services.sample_data import prepare_database
 from services.storage.db import create_engine, session_factory
-from services.storage.models import Booking
+from services.storage.models import Booking, InboundUpdate
 from tests.conftest import fresh_postgres_database
 from tests.e2e.test_booking import TEHRAN, book_to_summary
 from tests.e2e.test_webhook_mode import free_port
@@ -304,3 +305,72 @@ async def _healthy(http: ClientSession, port: int) -> bool:
         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
             return response.status == 200
     return False
+
+
+class SlowBotApi(BotApiStandIn):
+    """A Bot API whose sendMessage takes a while: an update is still being handled when
+    the worker is told to stop."""
+
+    async def _call(self, request: web.Request) -> web.Response:
+        if request.match_info["method"].lower() == "sendmessage":
+            await asyncio.sleep(1.5)
+        return await super()._call(request)
+
+
+async def test_sigterm_finishes_the_update_in_flight_before_exiting(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'pishkhan.db'}"
+    engine = create_engine(url)
+    try:
+        await prepare_database(engine, session_factory(engine), with_sample=True)
+    finally:
+        await engine.dispose()
+    api = SlowBotApi()
+    await api.start()
+    port = free_port()
+    log = tmp_path / "worker.log"
+    environment = {
+        **os.environ,
+        "PISHKHAN_BOT_TOKEN": TOKEN,
+        "PISHKHAN_TELEGRAM_BASE_URL": api.base_url,
+        "PISHKHAN_DATABASE_URL": url,
+        "PISHKHAN_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+        "PISHKHAN_WEBHOOK_SECRET": SECRET,
+        "PISHKHAN_TELEGRAM_MAX_RATE": "0",
+    }
+    worker = Worker(port, environment, log)
+    async with ClientSession() as http:
+        try:
+            await worker.start(http)
+            assert worker.process is not None
+            update = {
+                "update_id": 1,
+                "message": {
+                    "message_id": 1,
+                    "date": 1_700_000_000,
+                    "chat": {"id": 9601, "type": "private", "first_name": "مینا"},
+                    "from": {"id": 9601, "is_bot": False, "first_name": "مینا"},
+                    "text": "/start",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                },
+            }
+            posted = asyncio.create_task(
+                http.post(f"{worker.url}", json=update, headers={SECRET_HEADER: SECRET})
+            )
+            await asyncio.sleep(0.5)  # the handler now waits on sendMessage
+            worker.process.terminate()
+            response = await posted
+            assert response.status == 200  # answered only after it was handled
+            response.release()
+            assert await asyncio.wait_for(worker.process.wait(), 30) == 0
+            greeting = api.chats[9601].messages
+            assert greeting and greeting[0]["text"].startswith("سلام مینا!")
+        finally:
+            await worker.stop()
+            await api.stop()
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            row = await session.get(InboundUpdate, 1)
+            assert row is not None and row.handled_at is not None
+    finally:
+        await engine.dispose()
