@@ -20,7 +20,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,6 +34,7 @@ from services.scheduling import (
     slot_length,
     starts_on,
 )
+from services.storage.db import insert_for
 from services.storage.models import (
     HOLDING_STATUSES,
     Booking,
@@ -292,7 +292,7 @@ async def _ensure_cells(
         }
         for cell in wanted
     ]
-    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    insert = insert_for(_dialect(session))
     await session.execute(
         insert(Slot).values(rows).on_conflict_do_nothing(index_elements=["office_id", "starts_at"])
     )

@@ -18,11 +18,11 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services import inbound
 from services.inbound import Arrival, FloodLimit, Incoming
+from services.storage.db import insert_for
 from services.storage.models import DialogState, utcnow
 
 _states = cast(Table, DialogState.__table__)
@@ -31,7 +31,7 @@ _states = cast(Table, DialogState.__table__)
 @functools.cache
 def _statements(dialect: str) -> SimpleNamespace:
     """Built once per dialect, with bound parameters: they run on every update."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     columns = ("user_id", "flow", "step", "data", "version", "updated_at")
     new = insert(_states)  # the values come as each execution's parameters
     return SimpleNamespace(

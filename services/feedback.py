@@ -13,11 +13,11 @@ import enum
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.privacy import scrub
+from services.storage.db import insert_for
 from services.storage.models import (
     BOOKING_STATUSES,
     WAIT_BANDS,
@@ -84,7 +84,7 @@ async def queue_rating_asks(sessions: async_sessionmaker[AsyncSession], now: dt.
         if not due:
             return 0
         dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = insert_for(dialect)
         rows = [
             {
                 "event_id": ask_event_id(booking_id),

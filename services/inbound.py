@@ -27,9 +27,9 @@ from types import SimpleNamespace
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.storage.db import insert_for
 from services.storage.models import InboundUpdate
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class Stalled:
 def _statements(dialect: str) -> SimpleNamespace:
     """Built once per dialect, with bound parameters: they run on every update, and
     building a statement costs more than SQLite takes to run it."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     recent = (_c.user_id == bindparam("b_user_id"), _c.received_at > bindparam("b_since"))
     this = _c.update_id == bindparam("b_update_id")
     return SimpleNamespace(
