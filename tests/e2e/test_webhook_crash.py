@@ -16,7 +16,6 @@ import datetime as dt
 import os
 import shutil
 import signal
-import socket
 import sys
 import time
 from collections import Counter
@@ -41,6 +40,7 @@ from services.storage.db import create_engine, session_factory
 from services.storage.models import Booking, OutboxEvent
 from tests.booking_fixtures import RULES, new_code, office_with_desks, request
 from tests.booking_fixtures import valid_national_code as code
+from tests.conftest import free_port
 
 PISHKHAN = str(Path(sys.executable).parent / "pishkhan")
 SECRET_KEY = "a webhook crash test key, not a real one"
@@ -98,13 +98,6 @@ async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
     finally:
         hook.release.set()
         await runner.cleanup()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -27,17 +26,12 @@ from dialogs import texts
 from services import inbound
 from services.settings import Settings
 from services.storage.models import Booking, DialogState, InboundUpdate, OutboxEvent, utcnow
+from tests.conftest import free_port
 from tests.e2e.conftest import World
 from tests.e2e.test_booking import book_to_summary
 from tests.e2e.test_staff import GROUP, link_first_office
 
 SECRET = "the-webhook-secret_42"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -31,9 +31,8 @@ from services.privacy import new_secret_key
 from services.sample_data import prepare_database
 from services.storage.db import create_engine, session_factory
 from services.storage.models import Booking, InboundUpdate
-from tests.conftest import fresh_postgres_database
+from tests.conftest import free_port, fresh_postgres_database
 from tests.e2e.test_booking import TEHRAN, book_to_summary
-from tests.e2e.test_webhook_mode import free_port
 
 PISHKHAN = shutil.which("pishkhan") or "pishkhan"
 SECRET = "workers-secret"
