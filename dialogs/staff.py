@@ -4,13 +4,14 @@ move them on, and the day's agenda."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData, StaffAction, StaffCancel
 from dialogs.context import BotContext
 from dialogs.documents import documents_text
 from dialogs.formatting import fa_day, fa_digits, fa_time
+from dialogs.group_admins import is_group_admin
 from dialogs.keyboards import button
 from dialogs.replies import answer_button, send
 from nlp.extract import find_date
@@ -174,13 +175,7 @@ async def _is_staff(context: BotContext, office_id: int, chat_id: int, user_id: 
     """Registered staff of the office, or an admin of its linked group."""
     if await is_registered_staff(context.deps.sessions, office_id, user_id):
         return True
-    if chat_id > 0:
-        return False
-    try:
-        member = await context.bot.get_chat_member(chat_id, user_id)
-    except TelegramError:
-        return False
-    return member.status in ("creator", "administrator")
+    return await is_group_admin(context.bot, chat_id, user_id)
 
 
 async def _act(

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData, SuperviseAction, SuperviseReject
 from dialogs.context import BotContext
 from dialogs.formatting import fa_date, fa_digits, fa_number, fa_time
+from dialogs.group_admins import is_group_admin
 from dialogs.keyboards import button
 from dialogs.replies import answer_button, send
 from dialogs.steps import stamp, still_waiting
@@ -133,13 +134,7 @@ async def _may_act(context: BotContext, chat_id: int, user_id: int) -> bool:
     """Whoever linked the chat, or an admin of the linked group."""
     if await is_supervisor_member(context.deps.sessions, chat_id, user_id):
         return True
-    if chat_id > 0:
-        return False
-    try:
-        member = await context.bot.get_chat_member(chat_id, user_id)
-    except TelegramError:
-        return False
-    return member.status in ("creator", "administrator")
+    return await is_group_admin(context.bot, chat_id, user_id)
 
 
 async def _checked(update: Update, context: BotContext, complaint_id: int) -> ComplaintView | None:
