@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
@@ -32,6 +33,21 @@ from tests.e2e.test_booking import book_to_summary
 from tests.e2e.test_staff import GROUP, link_first_office
 
 SECRET = "the-webhook-secret_42"
+
+
+def start_update(update_id: int, chat: int, name: str) -> dict[str, Any]:
+    """The update Telegram sends when a user types /start in a private chat."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_700_000_000,
+            "chat": {"id": chat, "type": "private", "first_name": name},
+            "from": {"id": chat, "is_bot": False, "first_name": name},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
 
 
 @dataclass
@@ -95,16 +111,7 @@ async def test_a_whole_booking_over_the_webhook_each_update_answered_after_handl
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(
     hooked: Hooked,
 ) -> None:
-    update = {
-        "update_id": 777001,
-        "message": {
-            "message_id": 1,
-            "date": 1_700_000_000,
-            "chat": {"id": 9102, "type": "private", "first_name": "X"},
-            "from": {"id": 9102, "is_bot": False, "first_name": "X"},
-            "text": "/start",
-        },
-    }
+    update = start_update(777001, 9102, "X")
     calls_before = len(await hooked.client.calls())
     async with ClientSession() as http:
         for headers in ({SECRET_HEADER: "guess"}, {}, {SECRET_HEADER: SECRET + "x"}):
@@ -179,17 +186,7 @@ async def test_an_update_stored_by_a_worker_that_died_is_handled_by_another(
     recovery pass, once the lease is over, handles it, once."""
     chat = 9301
     await hooked.client.person(chat, "ژاله").says("سلام")  # the chat exists
-    update = {
-        "update_id": 880001,
-        "message": {
-            "message_id": 1,
-            "date": 1_700_000_000,
-            "chat": {"id": chat, "type": "private", "first_name": "ژاله"},
-            "from": {"id": chat, "is_bot": False, "first_name": "ژاله"},
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        },
-    }
+    update = start_update(880001, chat, "ژاله")
     earlier = utcnow() - dt.timedelta(minutes=5)
     body = hooked.deps.vault.encrypt(json.dumps(update))
     lease = dt.timedelta(seconds=30)
@@ -221,17 +218,7 @@ async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed(
 ) -> None:
     chat = 9302
     await hooked.client.person(chat, "بهار").says("سلام")
-    update = {
-        "update_id": 880002,
-        "message": {
-            "message_id": 2,
-            "date": 1_700_000_000,
-            "chat": {"id": chat, "type": "private", "first_name": "بهار"},
-            "from": {"id": chat, "is_bot": False, "first_name": "بهار"},
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        },
-    }
+    update = start_update(880002, chat, "بهار")
     long_ago = utcnow() - inbound.GIVE_UP - dt.timedelta(minutes=1)
     body = hooked.deps.vault.encrypt(json.dumps(update))
     async with hooked.deps.engine.begin() as connection:

@@ -33,6 +33,7 @@ from services.storage.db import create_engine, session_factory
 from services.storage.models import Booking, InboundUpdate
 from tests.conftest import free_port, fresh_postgres_database
 from tests.e2e.test_booking import TEHRAN, book_to_summary
+from tests.e2e.test_webhook_mode import start_update
 
 PISHKHAN = shutil.which("pishkhan") or "pishkhan"
 SECRET = "workers-secret"
@@ -341,17 +342,7 @@ async def test_sigterm_finishes_the_update_in_flight_before_exiting(tmp_path: Pa
         try:
             await worker.start(http)
             assert worker.process is not None
-            update = {
-                "update_id": 1,
-                "message": {
-                    "message_id": 1,
-                    "date": 1_700_000_000,
-                    "chat": {"id": 9601, "type": "private", "first_name": "مینا"},
-                    "from": {"id": 9601, "is_bot": False, "first_name": "مینا"},
-                    "text": "/start",
-                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-                },
-            }
+            update = start_update(1, 9601, "مینا")
             posted = asyncio.create_task(
                 http.post(f"{worker.url}", json=update, headers={SECRET_HEADER: SECRET})
             )
