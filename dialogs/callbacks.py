@@ -7,6 +7,7 @@ instead of failing to run.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import typing
 from typing import Any, ClassVar
@@ -49,24 +50,37 @@ class CallbackData:
         """The payload a button carried, or None when it is unknown, stale or malformed."""
         if not isinstance(data, str) or len(data.encode()) > MAX_CALLBACK_BYTES:
             return None
-        prefix, *values = data.split(_SEPARATOR)
-        cls = CallbackData._by_prefix.get(prefix)
-        if cls is None:
-            return None
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-        if len(values) != len(fields):
-            return None
-        hints = typing.get_type_hints(cls)
-        kwargs: dict[str, Any] = {}
-        for field, raw in zip(fields, values, strict=True):
-            if hints[field.name] is int:
-                if not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit():
-                    return None
-                kwargs[field.name] = int(raw)
-            else:
-                kwargs[field.name] = raw
-        parsed = cls(**kwargs)
-        return parsed if parsed.is_valid() else None
+        return _parse(data)
+
+
+@functools.cache
+def _int_fields(prefix: str) -> frozenset[str]:
+    hints = typing.get_type_hints(CallbackData._by_prefix[prefix])
+    return frozenset(name for name, kind in hints.items() if kind is int)
+
+
+# Every callback handler's pattern parses the same data in turn (a score of handlers per
+# press); payloads are frozen and parsing is a pure function of the string, so it is cached.
+@functools.lru_cache(maxsize=4096)
+def _parse(data: str) -> CallbackData | None:
+    prefix, *values = data.split(_SEPARATOR)
+    cls = CallbackData._by_prefix.get(prefix)
+    if cls is None:
+        return None
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if len(values) != len(fields):
+        return None
+    numeric = _int_fields(prefix)
+    kwargs: dict[str, Any] = {}
+    for field, raw in zip(fields, values, strict=True):
+        if field.name in numeric:
+            if not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit():
+                return None
+            kwargs[field.name] = int(raw)
+        else:
+            kwargs[field.name] = raw
+    parsed = cls(**kwargs)
+    return parsed if parsed.is_valid() else None
 
 
 MENU_ACTIONS = ("find", "docs", "book", "track", "mybookings", "help", "home", "complaint")
