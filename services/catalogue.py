@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
 from services.sample_data import shipped_file
 from services.storage.models import Service, ServiceCategory
@@ -129,7 +130,7 @@ async def service_details(
     if hit is not None and now - hit[0] < DETAILS_TTL:
         return hit[1]
     async with sessions() as session:
-        service = await session.get(Service, key)
+        service = await session.get(Service, key, options=[selectinload(Service.networks)])
         details = None if service is None or not service.active else _details(service)
     cached[key] = (now, details)
     return details

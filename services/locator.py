@@ -17,6 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
 from services.geo import chord_to_km, unit_vector
 from services.opening import ClosureWindow, OfficeHours, compile_hours
@@ -117,7 +118,9 @@ async def load_offices(sessions: async_sessionmaker[AsyncSession]) -> list[Offic
     """Every active office with the services it offers."""
     async with sessions() as session:
         networks = {n.key: n.short_fa for n in await session.scalars(select(Network))}
-        offices = await session.scalars(select(Office).where(Office.active))
+        offices = await session.scalars(
+            select(Office).where(Office.active).options(selectinload(Office.services))
+        )
         return [
             OfficeEntry(
                 id=o.id,

@@ -140,8 +140,9 @@ class Service(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    # Loaded only where shown (the service's page): bookings and schedules read the row alone.
     networks: Mapped[list[Network]] = relationship(
-        secondary="service_networks", lazy="selectin", order_by=Network.key
+        secondary="service_networks", order_by=Network.key
     )
 
 
@@ -186,9 +187,11 @@ class Office(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    network: Mapped[Network] = relationship(lazy="joined")
+    # Loaded only when asked for (selectinload): an office is read on most updates, and
+    # eager loading would add its network and every service row to each of those reads.
+    network: Mapped[Network] = relationship()
     services: Mapped[list[OfficeService]] = relationship(
-        back_populates="office", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="office", cascade="all, delete-orphan"
     )
 
 
@@ -323,8 +326,9 @@ class Booking(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    # Not eager: the timeline is read with its own query where it is shown.
     events: Mapped[list[BookingEvent]] = relationship(
-        back_populates="booking", order_by="BookingEvent.id", lazy="selectin"
+        back_populates="booking", order_by="BookingEvent.id"
     )
 
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from bot.emulator.client import Reply
 from dialogs import texts
@@ -175,7 +176,10 @@ async def test_documents_from_an_office_carry_that_offices_note(
     async with world.deps.sessions() as session:
         office = (
             await session.scalars(
-                select(Office).join(OfficeService).where(OfficeService.service_key == SERVICE)
+                select(Office)
+                .join(OfficeService)
+                .where(OfficeService.service_key == SERVICE)
+                .options(selectinload(Office.services))
             )
         ).first()
         assert office is not None

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
 from services.importing import ImportFailed, import_catalogue, import_offices
 from services.storage.models import Office, OfficeService, Service, ServiceNetwork
@@ -50,7 +51,9 @@ async def test_catalogue_import_loads_services_with_their_networks(
     assert (again.created, again.updated) == (0, 3)
     assert await _count(sessions, Service) == 3
     async with sessions() as session:
-        passport = await session.get(Service, "passport_issue")
+        passport = await session.get(
+            Service, "passport_issue", options=[selectinload(Service.networks)]
+        )
         assert passport is not None
         assert passport.fee_rial == 11620000 and passport.fee_year == 1404
         assert [n.key for n in passport.networks] == ["police10"]
@@ -66,7 +69,11 @@ async def test_offices_csv_imports_and_reimport_updates_instead_of_doubling(
     result = await import_offices(catalogued, _csv(tmp_path, [GOOD_ROWS[0], changed]))
     assert (result.created, result.updated) == (0, 2)
     async with catalogued() as session:
-        office = (await session.scalars(select(Office).where(Office.code == "T-2"))).one()
+        office = (
+            await session.scalars(
+                select(Office).where(Office.code == "T-2").options(selectinload(Office.services))
+            )
+        ).one()
         assert office.desks == 4
         assert office.weekly_hours["sat"] == [["07:30", "13:30"], ["16:00", "19:00"]]
         assert office.weekly_hours["fri"] == []
@@ -161,7 +168,9 @@ async def test_catalogue_csv_with_an_unknown_network_changes_nothing(
     assert [(p.line, p.field) for p in failure.value.problems] == [(3, "networks")]
     async with catalogued() as session:
         assert await session.get(Service, "fuel_card") is None
-        passport = await session.get(Service, "passport_issue")
+        passport = await session.get(
+            Service, "passport_issue", options=[selectinload(Service.networks)]
+        )
         assert passport is not None and passport.name_fa == "صدور و تمدید گذرنامه"
 
 
