@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import lazyload
 
 from services.clock import TEHRAN
 from services.opening import ClosureWindow, OfficeHours, compile_hours, holiday_name
@@ -90,18 +89,65 @@ def starts_on(
 
 
 async def booked_cells(
-    session: AsyncSession, office_id: int, start: dt.datetime, end: dt.datetime
-) -> dict[dt.datetime, int]:
+    session: AsyncSession, office_ids: Sequence[int], start: dt.datetime, end: dt.datetime
+) -> dict[int, dict[int, int]]:
+    """Desks taken per office, per cell (as whole minutes since the epoch)."""
     rows = await session.execute(
-        select(Slot.starts_at, Slot.booked).where(
-            Slot.office_id == office_id, Slot.starts_at >= start, Slot.starts_at < end
+        select(Slot.office_id, Slot.starts_at, Slot.booked).where(
+            Slot.office_id.in_(office_ids), Slot.starts_at >= start, Slot.starts_at < end
         )
     )
-    return {starts_at: booked for starts_at, booked in rows}
+    taken: dict[int, dict[int, int]] = {office_id: {} for office_id in office_ids}
+    for office_id, starts_at, booked in rows:
+        taken[office_id][int(starts_at.timestamp()) // 60] = booked
+    return taken
 
 
 def office_hours(office: Office) -> OfficeHours:
     return OfficeHours(office.id, office.province, office.city, compile_hours(office.weekly_hours))
+
+
+Candidates = dict[dt.date, list[tuple[dt.datetime, dt.datetime]]]
+
+
+def _candidates(
+    hours: OfficeHours,
+    minutes: int,
+    days: Sequence[dt.date],
+    now: dt.datetime,
+    rules: BookingRules,
+    closures: Sequence[ClosureWindow],
+) -> Candidates:
+    """Starts per day inside the booking window, before looking at what is booked."""
+    earliest, last_day = rules.earliest(now), rules.last_day(now)
+    return {
+        day: [(b, e) for b, e in starts_on(hours, day, minutes, closures) if b >= earliest]
+        for day in days
+        if now.astimezone(TEHRAN).date() <= day <= last_day
+    }
+
+
+def _span(candidates: Candidates) -> tuple[dt.datetime, dt.datetime] | None:
+    flat = [pair for pairs in candidates.values() for pair in pairs]
+    if not flat:
+        return None
+    return min(b for b, _ in flat).astimezone(dt.UTC), max(e for _, e in flat)
+
+
+def _free(
+    desks: int, minutes: int, candidates: Candidates, booked: dict[int, int]
+) -> dict[dt.date, list[FreeTime]]:
+    # Cells as whole minutes since the epoch: integer sums instead of datetime arithmetic,
+    # for every start of every day in the window.
+    offsets = range(0, minutes, CELL_MINUTES)
+    found: dict[dt.date, list[FreeTime]] = {}
+    for day, pairs in candidates.items():
+        for begin, end in pairs:
+            first = int(begin.timestamp()) // 60
+            free = desks - max(booked.get(first + offset, 0) for offset in offsets)
+            if free > 0:
+                found.setdefault(day, []).append(FreeTime(begin, end, free))
+    return found
 
 
 async def free_times(
@@ -115,31 +161,12 @@ async def free_times(
 ) -> dict[dt.date, list[FreeTime]]:
     """Free starts per day (days with none are left out), inside the booking window."""
     minutes = slot_length(slot_minutes)
-    hours = office_hours(office)
-    earliest, last_day = rules.earliest(now), rules.last_day(now)
-    candidates = {
-        day: [(b, e) for b, e in starts_on(hours, day, minutes, closures) if b >= earliest]
-        for day in days
-        if now.astimezone(TEHRAN).date() <= day <= last_day
-    }
-    flat = [pair for pairs in candidates.values() for pair in pairs]
-    if not flat:
+    candidates = _candidates(office_hours(office), minutes, days, now, rules, closures)
+    span = _span(candidates)
+    if span is None:
         return {}
-    taken = await booked_cells(
-        session, office.id, min(b for b, _ in flat).astimezone(dt.UTC), max(e for _, e in flat)
-    )
-    # Cells as whole minutes since the epoch: integer sums instead of datetime arithmetic,
-    # for every start of every day in the window.
-    booked = {int(moment.timestamp()) // 60: count for moment, count in taken.items()}
-    offsets = range(0, minutes, CELL_MINUTES)
-    found: dict[dt.date, list[FreeTime]] = {}
-    for day, pairs in candidates.items():
-        for begin, end in pairs:
-            first = int(begin.timestamp()) // 60
-            free = office.desks - max(booked.get(first + offset, 0) for offset in offsets)
-            if free > 0:
-                found.setdefault(day, []).append(FreeTime(begin, end, free))
-    return found
+    taken = await booked_cells(session, [office.id], *span)
+    return _free(office.desks, minutes, candidates, taken[office.id])
 
 
 def window_days(now: dt.datetime, rules: BookingRules) -> list[dt.date]:
@@ -170,9 +197,8 @@ async def availability(
 ) -> Availability | None:
     """None when the office is gone or does not offer the service."""
     async with sessions() as session:
-        # Only the rows themselves: their relationships would cost a query each.
-        office = await session.get(Office, office_id, options=[lazyload(Office.services)])
-        service = await session.get(Service, service_key, options=[lazyload(Service.networks)])
+        office = await session.get(Office, office_id)
+        service = await session.get(Service, service_key)
         offered = await session.get(OfficeService, (office_id, service_key))
         if office is None or service is None or offered is None or not office.active:
             return None
@@ -199,27 +225,38 @@ async def next_free_at(
     closures: Sequence[ClosureWindow] = (),
 ) -> dict[int, FreeTime | None]:
     """The first free time of a service at each of these offices."""
-    found: dict[int, FreeTime | None] = {}
+    found: dict[int, FreeTime | None] = dict.fromkeys(office_ids)
     async with sessions() as session:
-        service = await session.get(Service, service_key, options=[lazyload(Service.networks)])
+        service = await session.get(Service, service_key)
         offices = {
             office.id: office
-            for office in await session.scalars(
-                select(Office).where(Office.id.in_(office_ids)).options(lazyload(Office.services))
-            )
+            for office in await session.scalars(select(Office).where(Office.id.in_(office_ids)))
         }
-        for office_id in office_ids:
-            office = offices.get(office_id)
-            found[office_id] = None
-            if service is None or office is None:
+        if service is None:
+            return found
+        minutes = slot_length(service.slot_minutes)
+        hours = {o.id: office_hours(o) for o in offices.values()}
+        pending = [office_id for office_id in office_ids if office_id in offices]
+        # Day by day, all offices in one query: the first free time is usually today or
+        # tomorrow, and each day costs a query and its starts.
+        for day in window_days(now, rules):
+            if not pending:
+                break
+            candidates = {
+                office_id: _candidates(hours[office_id], minutes, [day], now, rules, closures)
+                for office_id in pending
+            }
+            spans = [span for c in candidates.values() if (span := _span(c)) is not None]
+            if not spans:
                 continue
-            # Day by day: the first free time is usually today or tomorrow, and each day
-            # costs a query and its starts.
-            for day in window_days(now, rules):
-                times = await free_times(
-                    session, office, service.slot_minutes, [day], now, rules, closures
+            taken = await booked_cells(
+                session, pending, min(a for a, _ in spans), max(b for _, b in spans)
+            )
+            for office_id in list(pending):
+                times = _free(
+                    offices[office_id].desks, minutes, candidates[office_id], taken[office_id]
                 )
                 if times:
                     found[office_id] = times[day][0]
-                    break
+                    pending.remove(office_id)
     return found
