@@ -5,8 +5,9 @@ documents, a booking asked for in free text, a shared location, an office's docu
 day, a time, national code, contact, confirm, /track — as Telegram would deliver it: POSTs
 to the bot's webhook endpoint, the bot's replies going over HTTP to the stand-in
 (bench/standin.py). The bot runs as real `pishkhan run` processes. Printed per setup:
-updates/s, latency p50/p99 (from the POST until the update is answered) and the peak
-memory of the bot's processes.
+updates/s, latency p50/p99 (from the POST until the update is answered), the peak
+memory of the bot's processes and the CPU time they spent per update (what the throughput
+comes down to on a machine whose cores are all busy).
 
 In the same run a bare python-telegram-bot echo bot (PTB's own webhook server and its
 default HTTPX transport, bench/echo_bot.py) answers the same number of text updates from
@@ -89,6 +90,7 @@ class Run:
     bookings: int = 0
     sessions: int = 0
     peak_rss_mib: float = 0.0
+    cpu_seconds: float = 0.0  # of the bot's processes, during the measured sessions
 
     def line(self, name: str) -> str:
         ms = [1000 * v for v in self.latencies]
@@ -96,6 +98,7 @@ class Run:
         return (
             f"{name:<14} {rate:8.0f} upd/s   p50 {percentile(ms, 0.5):6.1f} ms"
             f"   p99 {percentile(ms, 0.99):6.1f} ms   peak RSS {self.peak_rss_mib:6.0f} MiB"
+            f"   CPU {1000 * self.cpu_seconds / self.updates:4.2f} ms/update"
             f"   ({self.updates} updates, {self.sessions} sessions, {self.bookings} booked)"
         )
 
@@ -253,13 +256,28 @@ async def drive(telegram: Telegram, session: Session, citizens: int, sessions: i
     return run
 
 
-def peak_rss_mib(pid: int) -> float:
-    """Peak resident memory of a process and its children (the workers of a pool)."""
-    total = 0
+def family(pid: int) -> list[int]:
+    """A process and its children (the workers of a pool)."""
     pids = [pid]
     with contextlib.suppress(OSError):
         pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    for each in pids:
+    return pids
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process and its children have used so far."""
+    total = 0
+    for each in family(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory of a process and its children (the workers of a pool)."""
+    total = 0
+    for each in family(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{each}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -360,7 +378,9 @@ async def bench_pishkhan(setup: str, citizens: int, sessions: int) -> Run:
             await asyncio.sleep(1.0 if workers == "1" else 4.0)  # every worker up
             telegram = Telegram(http, standin, f"http://127.0.0.1:{port}/telegram")
             await drive(telegram, citizen_session, citizens, max(citizens, sessions // 10))
+            used = cpu_seconds(bot.pid)
             run = await drive(telegram, citizen_session, citizens, sessions)
+            run.cpu_seconds = cpu_seconds(bot.pid) - used
             run.peak_rss_mib = peak_rss_mib(bot.pid)
     await standin.stop()
     return run
@@ -376,7 +396,9 @@ async def bench_echo(citizens: int, sessions: int) -> Run:
         async with process(arguments, environment, None, http) as bot:
             telegram = Telegram(http, standin, f"http://127.0.0.1:{port}/telegram")
             await drive(telegram, echo_session, citizens, max(citizens, sessions // 10))
+            used = cpu_seconds(bot.pid)
             run = await drive(telegram, echo_session, citizens, sessions)
+            run.cpu_seconds = cpu_seconds(bot.pid) - used
             run.peak_rss_mib = peak_rss_mib(bot.pid)
     await standin.stop()
     return run
