@@ -70,23 +70,22 @@ async def _send_all(
 ) -> bool:
     """One message for these events, with the outbox told how it went; True when sent."""
     now = tehran_now()
-    ids = [e.id for e in events]
     try:
         await bot.send_message(chat_id, text, reply_markup=keyboard)
     except Forbidden as exc:  # blocked by the citizen, or removed from the group
         log.warning("chat %s refuses messages: %s", chat_id, exc)
-        for event_id in ids:
-            await delivered(deps.sessions, event_id, now, f"not delivered: {exc}")
+        for event in events:
+            await delivered(deps.sessions, event, now, f"not delivered: {exc}")
     except RetryAfter as exc:  # Telegram says when: wait exactly that, no failure counted
         count_postponed()
-        await postpone(deps.sessions, ids, now + retry_after(exc))
+        await postpone(deps.sessions, events, now + retry_after(exc))
     except TelegramError as exc:
         log.warning("message to chat %s failed: %s", chat_id, exc)
-        for event_id in ids:
-            await failed(deps.sessions, event_id, now, str(exc))
+        for event in events:
+            await failed(deps.sessions, event, now, str(exc))
     else:
-        for event_id in ids:
-            await delivered(deps.sessions, event_id, now)
+        for event in events:
+            await delivered(deps.sessions, event, now)
         return True
     return False
 
@@ -132,7 +131,7 @@ async def deliver_to_staff(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
         chat_id = await office_chat(deps.sessions, booking.office_id) if booking else None
         service = await service_details(deps.sessions, booking.service_key) if booking else None
         if booking is None or chat_id is None or service is None:
-            await delivered(deps.sessions, event.id, now, "no linked chat any more")
+            await delivered(deps.sessions, event, now, "no linked chat any more")
             continue
         by_chat[chat_id].append((event, booking, service))
     sent = 0
@@ -140,14 +139,14 @@ async def deliver_to_staff(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
         wait = pace.wait(chat_id)
         if wait > 0:
             await postpone(
-                deps.sessions, [e.id for e, _, _ in items], now + dt.timedelta(seconds=wait)
+                deps.sessions, [e for e, _, _ in items], now + dt.timedelta(seconds=wait)
             )
             continue
         if len(items) == 1:
             event, booking, service = items[0]
             message = render_for_staff(event.event_type, booking, service)
             if message is None:
-                await delivered(deps.sessions, event.id, now, "nothing to say")
+                await delivered(deps.sessions, event, now, "nothing to say")
                 continue
             text, keyboard = message
         else:
@@ -169,7 +168,7 @@ async def deliver_to_citizens(deps: Deps, bot: Bot) -> int:
     ):
         notice = await _notice(deps, event)
         if notice is None:
-            await delivered(deps.sessions, event.id, now, "nothing to say any more")
+            await delivered(deps.sessions, event, now, "nothing to say any more")
             continue
         sent += await _send_all(deps, bot, [event], notice.chat_id, notice.text, notice.keyboard)
     return sent
@@ -187,11 +186,11 @@ async def deliver_to_supervisors(deps: Deps, bot: Bot, pace: GroupPace = PACE) -
         complaint_id = int(event.payload.get("complaint_id", 0))
         view = await visible_in_chat(deps.sessions, complaint_id, chat_id)
         if view is None:
-            await delivered(deps.sessions, event.id, now, "no supervisor chat covers it any more")
+            await delivered(deps.sessions, event, now, "no supervisor chat covers it any more")
             continue
         wait = pace.wait(chat_id)
         if wait > 0:
-            await postpone(deps.sessions, [event.id], now + dt.timedelta(seconds=wait))
+            await postpone(deps.sessions, [event], now + dt.timedelta(seconds=wait))
             continue
         text, keyboard = render_for_supervisor(view)
         pace.note(chat_id)

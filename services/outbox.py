@@ -36,6 +36,7 @@ class Claimed:
     office_id: int | None
     payload: dict[str, Any]
     attempts: int
+    worker: str  # who holds the claim: only they may record how the delivery went
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -80,45 +81,60 @@ async def claim_due(
                 e.office_id,
                 dict(e.payload),
                 e.attempts,
+                worker,
             )
             for e in events
         ]
 
 
+async def _held(session: AsyncSession, claim: Claimed) -> OutboxEvent | None:
+    """The event, while this claim still holds it: a worker whose lease ran out (and whose
+    event another worker claimed, or delivered, since) must not record over that worker."""
+    event = await session.get(OutboxEvent, claim.id, with_for_update=True)
+    if event is None or event.status != "pending" or event.claimed_by != claim.worker:
+        return None
+    return event
+
+
 async def delivered(
-    sessions: async_sessionmaker[AsyncSession], event_id: int, now: dt.datetime, note: str = ""
-) -> None:
-    """Done with (sent, or nothing left to send: ``note`` says why)."""
+    sessions: async_sessionmaker[AsyncSession], claim: Claimed, now: dt.datetime, note: str = ""
+) -> bool:
+    """Done with (sent, or nothing left to send: ``note`` says why). False when the claim
+    was lost meanwhile (nothing recorded)."""
     async with sessions() as session, session.begin():
-        event = await session.get(OutboxEvent, event_id)
-        if event is not None:
-            event.status, event.delivered_at = "delivered", now
-            event.claimed_until, event.last_error = None, note or None
-            event.attempts += 1
+        event = await _held(session, claim)
+        if event is None:
+            return False
+        event.status, event.delivered_at = "delivered", now
+        event.claimed_until, event.last_error = None, note or None
+        event.attempts += 1
+        return True
 
 
-async def give_up(sessions: async_sessionmaker[AsyncSession], event_id: int, error: str) -> None:
+async def give_up(sessions: async_sessionmaker[AsyncSession], claim: Claimed, error: str) -> bool:
     """A dead letter at once: retrying cannot help until an operator acts, then replays."""
     async with sessions() as session, session.begin():
-        event = await session.get(OutboxEvent, event_id)
-        if event is not None:
-            event.status, event.last_error, event.claimed_until = "dead", error[:500], None
-            event.attempts += 1
+        event = await _held(session, claim)
+        if event is None:
+            return False
+        event.status, event.last_error, event.claimed_until = "dead", error[:500], None
+        event.attempts += 1
+        return True
 
 
 async def failed(
     sessions: async_sessionmaker[AsyncSession],
-    event_id: int,
+    claim: Claimed,
     now: dt.datetime,
     error: str,
     *,
     retry_after: dt.timedelta | None = None,
-) -> None:
+) -> bool:
     """Try again later (``retry_after`` when the other side said when), or give up."""
     async with sessions() as session, session.begin():
-        event = await session.get(OutboxEvent, event_id)
+        event = await _held(session, claim)
         if event is None:
-            return
+            return False
         event.attempts += 1
         event.last_error = error[:500]
         event.claimed_until = None
@@ -126,6 +142,7 @@ async def failed(
             event.status = "dead"
         else:
             event.next_attempt_at = now + (retry_after or retry_delay(event.attempts))
+        return True
 
 
 @dataclass(frozen=True)
@@ -176,14 +193,14 @@ async def replay(
 
 
 async def postpone(
-    sessions: async_sessionmaker[AsyncSession], ids: list[int], until: dt.datetime
+    sessions: async_sessionmaker[AsyncSession], claims: list[Claimed], until: dt.datetime
 ) -> None:
     """Not now (the channel's own pace, or the receiver asked to wait): due again at
     ``until``, without counting as a failed attempt."""
     async with sessions() as session, session.begin():
-        for event_id in ids:
-            event = await session.get(OutboxEvent, event_id)
-            if event is not None and event.status == "pending":
+        for claim in claims:
+            event = await _held(session, claim)
+            if event is not None:
                 event.next_attempt_at, event.claimed_until = until, None
 
 

@@ -26,7 +26,7 @@ from standardwebhooks import Webhook
 from services.booking import booking_by_id
 from services.outbox import LEASE, Claimed, claim_due, delivered, failed, give_up
 from services.privacy import Vault
-from services.storage.models import Office, OutboxEvent
+from services.storage.models import Office
 
 log = logging.getLogger(__name__)
 
@@ -117,12 +117,12 @@ async def deliver_webhooks(
         sent_at = dt.datetime.now(dt.UTC)
         body = await payload_of(sessions, event, sent_at)
         if office is None or body is None:
-            await delivered(sessions, event.id, now, "nothing to send any more")
+            await delivered(sessions, event, now, "nothing to send any more")
             continue
         if not office.webhook_url or office.webhook_disabled_at:
             # Removed (or disabled) after the event was queued: kept for a replay once the
             # operator sets the endpoint again, not dropped.
-            await give_up(sessions, event.id, NO_ENDPOINT)
+            await give_up(sessions, event, NO_ENDPOINT)
             continue
         assert office.webhook_secret_enc is not None
         data = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
@@ -141,30 +141,26 @@ async def deliver_webhooks(
             ) as response:
                 status, wait = response.status, response.headers.get("Retry-After")
         except (ClientError, TimeoutError, OSError) as exc:
-            await failed(sessions, event.id, now, f"connection failed: {exc!r}")
+            await failed(sessions, event, now, f"connection failed: {exc!r}")
             continue
         if 200 <= status < 300:
-            await delivered(sessions, event.id, now)
-            accepted += 1
+            accepted += await delivered(sessions, event, now)
         elif status == 410:
-            await _disable(sessions, office.id, event.id, now)
+            await _disable(sessions, office.id, event, now)
         else:
-            await failed(
-                sessions, event.id, now, f"HTTP {status}", retry_after=retry_after(wait, now)
-            )
+            await failed(sessions, event, now, f"HTTP {status}", retry_after=retry_after(wait, now))
     return accepted
 
 
 async def _disable(
-    sessions: async_sessionmaker[AsyncSession], office_id: int, event_id: int, now: dt.datetime
+    sessions: async_sessionmaker[AsyncSession], office_id: int, claim: Claimed, now: dt.datetime
 ) -> None:
     """410 Gone: the counter took its endpoint down; stop sending until an operator sets it
-    again. The event stays a dead letter, to be replayed if wanted."""
+    again. The event becomes a dead letter, to be replayed if wanted (if this worker dies in
+    between, the next finds the endpoint disabled and does the same)."""
     log.warning("webhook of office %s answered 410: disabled", office_id)
     async with sessions() as session, session.begin():
         office = await session.get(Office, office_id)
         if office is not None:
             office.webhook_disabled_at = now
-        event = await session.get(OutboxEvent, event_id)
-        if event is not None:
-            event.status, event.last_error, event.claimed_until = "dead", "HTTP 410 Gone", None
+    await give_up(sessions, claim, "HTTP 410 Gone")

@@ -27,7 +27,7 @@ from bot.emulator.server import BotApiEmulator
 from bot.http_api import OPENAPI, build_http_app
 from bot.metrics import CountingRateLimiter
 from services.booking import book, change_status
-from services.outbox import MAX_ATTEMPTS, failed
+from services.outbox import MAX_ATTEMPTS, claim_due, failed
 from services.storage.db import create_engine, session_factory
 from services.storage.models import BOOKING_STATUSES, OutboxEvent, utcnow
 from tests.booking_fixtures import NOW, RULES, VAULT, new_code, office_with_desks, request
@@ -119,7 +119,9 @@ async def test_bookings_and_the_outbox_as_prometheus_reads_them(
     assert (pending, dead) == (1, 0)
     assert 90 <= lag < 150
 
-    await failed(sessions, late.id, utcnow(), "HTTP 500")  # its last attempt: a dead letter
+    [claim] = await claim_due(sessions, "webhook", "test", utcnow())
+    assert claim.id == late.id
+    await failed(sessions, claim, utcnow(), "HTTP 500")  # its last attempt: a dead letter
     samples = await scrape(server)
     assert outbox(samples, "webhook") == (0, 1, 0)
 

@@ -15,7 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
 from services.booking import book
-from services.outbox import LEASE, claim_due, dead_letters, replay
+from services.outbox import (
+    LEASE,
+    claim_due,
+    dead_letters,
+    delivered,
+    failed,
+    give_up,
+    postpone,
+    replay,
+)
 from services.storage.models import Office, OutboxEvent
 from services.webhooks import NO_ENDPOINT, deliver_webhooks, set_webhook
 from tests.booking_fixtures import NOW, RULES, VAULT, new_code, office_with_desks, request
@@ -168,6 +177,40 @@ async def test_an_event_claimed_by_a_worker_that_died_is_delivered_by_the_next(
         later = NOW + LEASE + dt.timedelta(seconds=1)
         assert await deliver_webhooks(sessions, VAULT, http, "next", later) == 1
     assert list(hook.accepted) == [claimed.event_id]
+
+
+async def test_a_worker_whose_lease_ran_out_cannot_undo_the_next_workers_delivery(
+    sessions: async_sessionmaker[AsyncSession],
+    receiver: tuple[Receiver, web.AppRunner],
+) -> None:
+    """A slow worker finishing after its lease ran out (and another worker delivered the
+    event meanwhile) must not record its failure over that delivery: the event would be
+    sent a second time, or die though the counter has it."""
+    hook, _ = receiver
+    office_id, hook.secret = await _office_with_hook(sessions, hook.url)
+    await book(sessions, VAULT, RULES, request(office_id, 1, code(1)), NOW, new_code)
+    (slow,) = await claim_due(sessions, "webhook", "slow", NOW)
+    later = NOW + LEASE + dt.timedelta(seconds=1)
+    async with ClientSession() as http:
+        assert await deliver_webhooks(sessions, VAULT, http, "next", later) == 1
+    assert not await failed(sessions, slow, later, "HTTP 500 (answered late)")
+    assert not await give_up(sessions, slow, "gave up late")
+    assert not await delivered(sessions, slow, later)
+    await postpone(sessions, [slow], later + dt.timedelta(hours=1))
+    async with sessions() as session:
+        event = await session.get(OutboxEvent, slow.id)
+        assert event is not None
+        assert (event.status, event.attempts, event.last_error) == ("delivered", 1, None)
+        assert event.claimed_by == "next"
+    assert list(hook.accepted) == [slow.event_id]
+
+    # While its claim holds, the same worker's outcome is recorded.
+    await book(sessions, VAULT, RULES, request(office_id, 2, code(2)), NOW, new_code)
+    (held,) = await claim_due(sessions, "webhook", "slow", later)
+    assert await failed(sessions, held, later, "HTTP 500")
+    async with sessions() as session:
+        event = await session.get(OutboxEvent, held.id)
+        assert event is not None and (event.status, event.attempts) == ("pending", 1)
 
 
 async def test_events_queued_before_the_endpoint_was_removed_wait_as_dead_letters(
