@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import (
 
 from services.storage import inline_sqlite
 
-# Several workers and the forwarder share one SQLite file: WAL lets readers run beside the
-# writer, and busy_timeout makes a writer wait instead of failing with "database is locked".
+# The bot and an operator's commands share one SQLite file: WAL lets readers run beside the
+# writer; a writer that finds it locked waits its turn in inline_sqlite (without blocking the
+# event loop, which SQLite's busy_timeout would).
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
 )
 
 

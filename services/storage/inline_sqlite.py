@@ -5,9 +5,10 @@ fetch, commit …) across to it and back. A query SQLite answers in a few micros
 costs about a tenth of a millisecond, and one update of the bot makes dozens of such calls:
 measured, the hand-overs were most of an update's time (bench/e2e.py). Here the same
 aiosqlite-shaped interface runs sqlite3 directly on the event loop's thread. That is right
-for SQLite's short, indexed statements; the price is that the loop waits while SQLite waits
-for another process's write lock (busy_timeout), which on a one-process SQLite deployment
-happens only when an operator's command writes at that moment.
+for SQLite's short, indexed statements. SQLite's own busy handler would hold the loop still
+while another process (an operator's import) has the write lock, so it is off: a statement
+that finds the database locked is tried again after an ``asyncio.sleep``, for up to
+``BUSY_WAIT``, while the loop serves everything else.
 
 SQLAlchemy's own aiosqlite adapter (``AsyncAdapt_aiosqlite_dbapi``) drives this module in
 place of aiosqlite, so transactions, pooling and error translation stay SQLAlchemy's.
@@ -17,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 
@@ -32,6 +34,31 @@ OperationalError = sqlite3.OperationalError
 ProgrammingError = sqlite3.ProgrammingError
 sqlite_version = sqlite3.sqlite_version
 sqlite_version_info = sqlite3.sqlite_version_info
+
+# How long a statement waits for another process's write lock before "database is locked".
+BUSY_WAIT = 10.0
+# Locked by another connection (not a stale snapshot, which waiting cannot cure).
+_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_BUSY_RECOVERY})
+
+T = TypeVar("T")
+
+
+async def _patiently(call: Callable[[], T]) -> T:
+    """``call()``, tried again while the database is locked, sleeping (not blocking) between
+    tries; a statement refused with SQLITE_BUSY did nothing, so trying it again is safe."""
+    delay, deadline = 0.001, 0.0
+    while True:
+        try:
+            return call()
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorcode", None) not in _BUSY_CODES:
+                raise
+            now = time.monotonic()
+            deadline = deadline or now + BUSY_WAIT
+            if now >= deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 0.05)
 
 
 class Cursor:
@@ -58,11 +85,12 @@ class Cursor:
         return self._cursor.lastrowid
 
     async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> Cursor:
-        self._cursor.execute(sql, parameters)
+        await _patiently(lambda: self._cursor.execute(sql, parameters))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Cursor:
-        self._cursor.executemany(sql, parameters)
+        rows = list(parameters)  # a generator could not be read twice
+        await _patiently(lambda: self._cursor.executemany(sql, rows))
         return self
 
     async def fetchone(self) -> Any:
@@ -117,7 +145,7 @@ class Connection:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
-        self._conn.commit()
+        await _patiently(self._conn.commit)
 
     async def rollback(self) -> None:
         self._conn.rollback()
@@ -140,6 +168,7 @@ def connect(database: str, **kwargs: Any) -> Connection:
     """Opened at once; awaiting it (as one awaits aiosqlite's) gives the connection."""
     # The pool may close a connection from a garbage collector's thread.
     kwargs.setdefault("check_same_thread", False)
+    kwargs["timeout"] = 0  # no busy handler: waiting for a lock is _patiently's, not SQLite's
     return Connection(sqlite3.connect(database, **kwargs))
 
 
