@@ -149,4 +149,5 @@ test_booking_books_balance = BookingBooks.TestCase
 
 def test_the_machine_really_booked_and_pressed_twice() -> None:
     """Guards the test above from passing on an empty book: runs after it (file order)."""
-    assert MADE.count(True) >= 20 and MADE.count(False) >= 1
+    # Random examples: some runs book fewer (15 seen), none should book next to nothing.
+    assert MADE.count(True) >= 10 and MADE.count(False) >= 1
