@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from services.storage.models import BOOKING_STATUSES
 log = logging.getLogger(__name__)
 
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+METRICS_TOKEN = web.AppKey("metrics_token", str)
 OFFICE = web.RequestKey("office_id", int)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # A health check or a scrape must answer quickly even when the database hangs.
@@ -166,13 +168,19 @@ OPENAPI: dict[str, Any] = {
         "/metrics": {
             "get": {
                 "summary": "Prometheus metrics: updates, latency, rate limits, bookings, outbox",
-                "security": [],
+                "description": "Open on the private address unless PISHKHAN_METRICS_TOKEN is"
+                " set; then the scraper sends it as a bearer token.",
+                "security": [{}, {"bearer": []}],
                 "responses": {
                     "200": {
                         "description": "Prometheus text format 0.0.4; without the database"
                         " figures (and with pishkhan_database_up 0) when it did not answer",
                         "content": {"text/plain": {"schema": {"type": "string"}}},
-                    }
+                    },
+                    "401": {
+                        "description": "a metrics token is set and was not sent",
+                        "content": {"application/json": {"schema": ERROR}},
+                    },
                 },
             }
         },
@@ -278,6 +286,13 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    expected = request.app[METRICS_TOKEN]
+    if expected:
+        scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            sent.strip().encode(), expected.encode()
+        ):
+            return _error(401, "unauthorized", "send Authorization: Bearer <the metrics token>")
     snapshot: Figures | None
     try:
         async with asyncio.timeout(DATABASE_TIMEOUT):
@@ -292,9 +307,13 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(OPENAPI)
 
 
-def build_http_app(sessions: async_sessionmaker[AsyncSession]) -> web.Application:
+def build_http_app(
+    sessions: async_sessionmaker[AsyncSession], *, metrics_token: str = ""
+) -> web.Application:
+    """The counter API, /healthz and /metrics (behind ``metrics_token`` when one is set)."""
     app = web.Application(middlewares=[bearer_token], client_max_size=64 * 1024)
     app[SESSIONS] = sessions
+    app[METRICS_TOKEN] = metrics_token
     app.router.add_get("/api/v1/agenda", get_agenda)
     app.router.add_post("/api/v1/requests/{tracking_code}/status", post_status)
     app.router.add_get("/healthz", healthz)

@@ -233,7 +233,10 @@ async def serve(settings: Settings, *, with_sample: bool, worker: bool = False) 
             )
         )
         async with bot_running as application:
-            http = build_http_app(deps.sessions)
+            scrape = settings.metrics_token
+            http = build_http_app(
+                deps.sessions, metrics_token=scrape.get_secret_value() if scrape else ""
+            )
             if target is not None:
                 add_webhook_route(http, application, webhook_path(target.url), target.secret)
             runner = web.AppRunner(http, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)

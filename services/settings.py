@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # Connections Telegram may open to the webhook at once (Telegram allows 1-100).
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
     listen: str = "127.0.0.1:8080"
+    # When set, /metrics answers only a scraper that sends it as a bearer token.
+    metrics_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False

@@ -215,3 +215,31 @@ def test_worker_processes_are_summed_and_database_figures_are_not(tmp_path: Path
     assert samples[("pishkhan_updates_total", (("type", "message"),))] == 2
     assert samples[("pishkhan_update_seconds_count", (("type", "message"),))] == 2
     assert samples[("pishkhan_bookings", (("status", "booked"),))] == 3
+
+
+async def test_a_metrics_token_keeps_other_scrapers_out(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    runner = web.AppRunner(build_http_app(sessions, metrics_token="scrape-me"))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/metrics"
+    schema = OPENAPI["paths"]["/metrics"]["get"]["responses"]["401"]["content"]
+    try:
+        async with ClientSession() as http:
+            for headers in ({}, {"Authorization": "Bearer scrape-you"}, {"Authorization": "x"}):
+                async with http.get(url, headers=headers) as response:
+                    assert response.status == 401
+                    body = await response.json()
+                    Draft202012Validator(schema["application/json"]["schema"]).validate(body)
+                    assert "pishkhan" not in await response.text()
+            headers = {"Authorization": "Bearer scrape-me"}
+            async with http.get(url, headers=headers) as response:
+                assert response.status == 200
+                samples = parse(await response.text())
+            assert samples[("pishkhan_database_up", ())] == 1
+            async with http.get(url.replace("/metrics", "/healthz")) as response:
+                assert response.status == 200  # health checks need no token
+    finally:
+        await runner.cleanup()
