@@ -26,6 +26,7 @@ from services.reports import figures_csv, office_figures
 from services.sample_data import load_sample
 from services.settings import Settings, SettingsError, load_settings
 from services.staff import new_link_code, unlink_office
+from services.storage.backup import BackupRefused, backup_sqlite, copy_key
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import current_revision, upgrade_to_head
 from services.supervision import (
@@ -173,6 +174,16 @@ def _parser() -> argparse.ArgumentParser:
     closure_add.add_argument("--reason", required=True, help="what citizens are told, in Persian")
     closure_commands.add_parser("list", help="closures not over yet")
 
+    backup = commands.add_parser(
+        "backup", help="a consistent copy of the SQLite database, while the bot runs"
+    )
+    backup.add_argument("target", type=Path, help="the file to write, e.g. /var/backups/p.db")
+    backup.add_argument("--force", action="store_true", help="replace the file if it exists")
+    backup.add_argument(
+        "--with-key",
+        action="store_true",
+        help="also copy the generated key file (owner-only) beside the backup",
+    )
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("seed", help="load the shipped catalogue and sample offices")
 
@@ -195,6 +206,36 @@ async def migrated(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
         yield session_factory(engine)
     finally:
         await engine.dispose()
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    source = settings.sqlite_path
+    if source is None:
+        print(
+            "pishkhan backup copies a SQLite file; back PostgreSQL up with pg_dump -Fc "
+            "(see docs/deploy.md)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        made = backup_sqlite(source, args.target, replace=args.force)
+        key = (
+            copy_key(source.with_name(source.name + ".key"), args.target)
+            if args.with_key and settings.secret_key is None
+            else None
+        )
+    except BackupRefused as refused:
+        print(f"no backup made: {refused}", file=sys.stderr)
+        return 2
+    print(f"backup of {source} written to {made.target} ({made.size_bytes / 2**20:.1f} MiB)")
+    if key is not None:
+        print(f"key copied to {key}: store it apart from the backup once it leaves this host")
+    else:
+        print(
+            "keep the secret key too (PISHKHAN_SECRET_KEY, or the .key file beside the "
+            "database): without it the backup's national codes and mobiles cannot be read"
+        )
+    return 0
 
 
 async def _migrate(settings: Settings) -> int:
@@ -526,6 +567,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_closure(settings, args))
     if args.command == "crisis":
         return asyncio.run(_crisis(settings, args.state))
+    if args.command == "backup":
+        return _backup(settings, args)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "seed":
