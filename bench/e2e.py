@@ -11,7 +11,9 @@ comes down to on a machine whose cores are all busy).
 
 In the same run a bare python-telegram-bot echo bot (PTB's own webhook server and its
 default HTTPX transport, bench/echo_bot.py) answers the same number of text updates from
-the same number of concurrent citizens on the same stand-in: the yardstick.
+the same number of concurrent citizens on the same stand-in: the yardstick. So does the
+bot's own webhook path with an echo for all its dialogs (bench/durable_echo.py, on SQLite):
+what storing each update before handling it costs, before any dialog runs.
 
     python -m bench.e2e [--citizens 16] [--sessions 120] [--setups sqlite-1,postgres-2]
 
@@ -404,10 +406,41 @@ async def bench_echo(citizens: int, sessions: int) -> Run:
     return run
 
 
+async def bench_durable_echo(citizens: int, sessions: int) -> Run:
+    """The bot's webhook path (stored first, marked handled after) with an echo for all its
+    dialogs: bench/durable_echo.py."""
+    port = free_port()
+    standin = BotApiStandIn()
+    await standin.start()
+    async with ClientSession(timeout=ClientTimeout(total=60)) as http, database("sqlite") as url:
+        environment = {
+            **os.environ,
+            "PISHKHAN_DATABASE_URL": url,
+            "PISHKHAN_SECRET_KEY": new_secret_key(),
+            "PISHKHAN_LOG_LEVEL": "WARNING",
+        }
+        arguments = [
+            sys.executable, "-m", "bench.durable_echo", TOKEN, SECRET, standin.base_url, str(port)
+        ]  # fmt: skip
+        health = f"http://127.0.0.1:{port}/healthz"
+        async with process(arguments, environment, health, http) as bot:
+            telegram = Telegram(http, standin, f"http://127.0.0.1:{port}/telegram")
+            await drive(telegram, echo_session, citizens, max(citizens, sessions // 10))
+            used = cpu_seconds(bot.pid)
+            run = await drive(telegram, echo_session, citizens, sessions)
+            run.cpu_seconds = cpu_seconds(bot.pid) - used
+            run.peak_rss_mib = peak_rss_mib(bot.pid)
+    await standin.stop()
+    return run
+
+
 async def main(citizens: int, sessions: int, setups: list[str], verbose: bool) -> None:
     print(f"{citizens} citizens at once, {sessions} sessions per setup (after a warm-up)")
     echo = await bench_echo(citizens, sessions)
     print(echo.line("echo (PTB)"))
+    floor = await bench_durable_echo(citizens, sessions)
+    ratio = (floor.updates / floor.seconds) / (echo.updates / echo.seconds)
+    print(floor.line("durable echo") + f"   ratio to echo {ratio:.2f}")
     for setup in setups:
         run = await bench_pishkhan(setup, citizens, sessions)
         ratio = (run.updates / run.seconds) / (echo.updates / echo.seconds)
