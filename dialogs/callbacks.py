@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import re
 import typing
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 MAX_CALLBACK_BYTES = 64
@@ -30,7 +32,8 @@ class CallbackData:
         CallbackData._by_prefix[prefix] = cls
 
     def is_valid(self) -> bool:
-        """Subclasses narrow the allowed values; the default accepts any."""
+        """Subclasses narrow the allowed values; the default accepts any. A pure function of
+        the values (nothing read from the database or the clock): parses are cached."""
         return True
 
     def pack(self) -> str:
@@ -144,8 +147,8 @@ class OfficeAction(CallbackData, prefix="o"):
 
 @dataclasses.dataclass(frozen=True)
 class FindMore(CallbackData, prefix="fm"):
-    """The next page of offices further out, from the same point (in 1/10,000 degrees, so
-    the button still works tomorrow, whatever the chat has done since)."""
+    """The next page of offices further out, unfiltered: the button as sent before results
+    had filters (FindPage now), still in citizens' chats and still honoured."""
 
     service: str
     page: int
@@ -158,6 +161,45 @@ class FindMore(CallbackData, prefix="fm"):
             and 1 <= self.page <= 20
             and -900_000 <= self.lat_e4 <= 900_000
             and -1_800_000 <= self.lon_e4 <= 1_800_000
+        )
+
+
+def network_tag(key: str) -> str:
+    """A network key in 6 characters: the longest keys do not fit beside the rest of a
+    FindPage in 64 bytes. An unknown tag (a network gone since) finds no network."""
+    return hashlib.blake2s(key.encode(), digest_size=3).hexdigest()
+
+
+def tagged_network(tag: str, keys: Iterable[str]) -> str | None:
+    """The network among ``keys`` whose tag this is, or None."""
+    return next((key for key in keys if network_tag(key) == tag), None)
+
+
+_TAG = re.compile(r"[0-9a-f]{6}")
+
+
+@dataclasses.dataclass(frozen=True)
+class FindPage(CallbackData, prefix="fp"):
+    """Offices from the same point (in 1/10,000 degrees, so the button still works tomorrow,
+    whatever the chat has done since), narrowed to those open at the press (``open_now``
+    1) and to one network (``network`` its tag, empty for all). Page 0 is a filter changed:
+    the results it was under are redrawn; a later page is further out, in a new message."""
+
+    service: str
+    page: int
+    lat_e4: int
+    lon_e4: int
+    open_now: int
+    network: str
+
+    def is_valid(self) -> bool:
+        return (
+            bool(_KEY.fullmatch(self.service))
+            and 0 <= self.page <= 20
+            and -900_000 <= self.lat_e4 <= 900_000
+            and -1_800_000 <= self.lon_e4 <= 1_800_000
+            and self.open_now in (0, 1)
+            and (not self.network or bool(_TAG.fullmatch(self.network)))
         )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from telegram import (
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
@@ -15,24 +17,29 @@ from telegram import (
 
 from dialogs import complaint, texts
 from dialogs.booking import show_days
-from dialogs.callbacks import FindMore, MenuChoice, OfficeAction
+from dialogs.callbacks import (
+    FindMore,
+    FindPage,
+    MenuChoice,
+    OfficeAction,
+    network_tag,
+    tagged_network,
+)
 from dialogs.choosing import show_categories
 from dialogs.context import BotContext
 from dialogs.documents import render_documents
 from dialogs.formatting import fa_day, fa_digits, fa_km, fa_time
 from dialogs.keyboards import button, main_menu
-from dialogs.replies import pressed, send
+from dialogs.replies import answer_button, answer_stale, carried, pressed, redraw, send
 from dialogs.understanding import understand
 from services.catalogue import ServiceDetails, service_details
 from services.clock import TEHRAN, tehran_now
-from services.locator import Nearby
+from services.locator import SEARCH_RADIUS_KM, UNFILTERED, Nearby, OfficeFilter
 from services.opening import ClosureWindow, OpeningState
 from services.places import locate
 from services.scheduling import FreeTime, next_free_at
 
 PAGE_SIZE = 5
-# Beyond this the nearest office is not "near": the citizen is told, and shown it anyway.
-NEAR_ENOUGH_KM = 50
 
 FLOW = "find"
 
@@ -144,6 +151,16 @@ def opening_text(state: OpeningState, now: dt.datetime) -> str:
     return texts.CLOSED_OPENS.format(**when)
 
 
+def filters_text(narrowed: OfficeFilter, network_fa: str, now: dt.datetime) -> str:
+    """The filters in force, as a line under the header."""
+    parts = []
+    if narrowed.open_now:
+        parts.append(texts.FIND_FILTER_OPEN.format(time=fa_time(now)))
+    if narrowed.network is not None:
+        parts.append(network_fa)
+    return texts.FIND_FILTERED.format(filters=texts.FIND_FILTER_SEPARATOR.join(parts))
+
+
 def render_results(
     service: ServiceDetails,
     found: list[Nearby],
@@ -152,6 +169,8 @@ def render_results(
     closures: Sequence[ClosureWindow],
     first_free: Mapping[int, FreeTime | None],
     window_days: int,
+    narrowed: OfficeFilter,
+    network_fa: str,
 ) -> str:
     lines: list[str] = []
     if page == 0:
@@ -163,10 +182,13 @@ def render_results(
         if lines:
             lines.append("")
         lines.append(texts.FIND_HEADER.format(service=service.name_fa))
-        if found and found[0].distance_km > NEAR_ENOUGH_KM:
-            lines.append(texts.FIND_FAR.format(km=fa_digits(NEAR_ENOUGH_KM)))
+        # Beyond the search radius the nearest is not "near": said so, and shown anyway.
+        if found and found[0].distance_km > SEARCH_RADIUS_KM:
+            lines.append(texts.FIND_FAR.format(km=fa_digits(SEARCH_RADIUS_KM)))
     else:
         lines.append(texts.FIND_HEADER_MORE.format(service=service.name_fa))
+    if narrowed.active:
+        lines.append(filters_text(narrowed, network_fa, now))
     for number, nearby in enumerate(found, start=page * PAGE_SIZE + 1):
         office = nearby.office
         item = texts.FIND_ITEM.format(
@@ -194,8 +216,70 @@ def render_results(
     return "\n".join(lines)
 
 
+def render_none_filtered(
+    service: ServiceDetails, narrowed: OfficeFilter, network_fa: str, now: dt.datetime
+) -> str:
+    """Nothing within the search radius passes the filters."""
+    which = (
+        texts.FIND_NONE_WHICH_NETWORK.format(network=network_fa)
+        if narrowed.network is not None
+        else texts.FIND_NONE_WHICH
+    )
+    return texts.FIND_NONE_FILTERED.format(
+        km=fa_digits(SEARCH_RADIUS_KM),
+        which=which,
+        service=service.name_fa,
+        open=texts.FIND_NONE_OPEN.format(time=fa_time(now)) if narrowed.open_now else "",
+    )
+
+
+def _page(service_key: str, lat: float, lon: float, narrowed: OfficeFilter, page: int) -> FindPage:
+    return FindPage(
+        service_key,
+        page,
+        round(lat * 10_000),
+        round(lon * 10_000),
+        int(narrowed.open_now),
+        network_tag(narrowed.network) if narrowed.network is not None else "",
+    )
+
+
+def filter_rows(
+    service_key: str, lat: float, lon: float, narrowed: OfficeFilter, networks: Mapping[str, str]
+) -> list[list[InlineKeyboardButton]]:
+    """Open now on or off; one network or all, when more than one offers the service near
+    the point. Each button keeps the other filter and starts again from the first page."""
+    if not networks and not narrowed.active:
+        return []  # nothing near to narrow: the nearest, far away, are all there is
+
+    def to(changed: OfficeFilter) -> FindPage:
+        return _page(service_key, lat, lon, changed, 0)
+
+    open_now = texts.FIND_OPEN_NOW_ON if narrowed.open_now else texts.FIND_OPEN_NOW_OFF
+    rows = [[button(open_now, to(dataclasses.replace(narrowed, open_now=not narrowed.open_now)))]]
+    if len(networks) > 1 or narrowed.network is not None:
+        choices: list[tuple[str, str | None]] = [(texts.FIND_ALL_NETWORKS, None)]
+        choices += [(name, key) for key, name in networks.items()]
+        row = [
+            button(
+                texts.FIND_NETWORK_ON.format(network=label) if key == narrowed.network else label,
+                to(dataclasses.replace(narrowed, network=key)),
+            )
+            for label, key in choices
+        ]
+        rows += [row[i : i + 3] for i in range(0, len(row), 3)]
+    return rows
+
+
 def results_keyboard(
-    service: ServiceDetails, found: list[Nearby], page: int, lat: float, lon: float, more: bool
+    service: ServiceDetails,
+    found: list[Nearby],
+    page: int,
+    lat: float,
+    lon: float,
+    more: bool,
+    narrowed: OfficeFilter,
+    networks: Mapping[str, str],
 ) -> InlineKeyboardMarkup:
     rows = []
     for number, nearby in enumerate(found, start=page * PAGE_SIZE + 1):
@@ -213,15 +297,9 @@ def results_keyboard(
                 )
             )
         rows.append(row)
+    rows += filter_rows(service.key, lat, lon, narrowed, networks)
     if more:
-        rows.append(
-            [
-                button(
-                    texts.FIND_MORE,
-                    FindMore(service.key, page + 1, round(lat * 10_000), round(lon * 10_000)),
-                )
-            ]
-        )
+        rows.append([button(texts.FIND_MORE, _page(service.key, lat, lon, narrowed, page + 1))])
     rows.append([button(texts.DOCS_MENU, MenuChoice("home"))])
     return InlineKeyboardMarkup(rows)
 
@@ -233,17 +311,39 @@ async def show_results(
     lat: float,
     lon: float,
     page: int = 0,
+    narrowed: OfficeFilter = UNFILTERED,
+    *,
+    in_place: bool = False,
 ) -> None:
-    """The offices offering the service nearest to the point, a page at a time."""
+    """The offices offering the service nearest to the point, a page at a time, narrowed
+    by the citizen's filters (``in_place``: instead of the results the button was under)."""
     context.conversation.reset()
     now = tehran_now()
     directory = await context.deps.directory.fresh(now)
-    found = directory.index.nearest(service.key, lat, lon, PAGE_SIZE + 1, skip=page * PAGE_SIZE)
-    more, found = len(found) > PAGE_SIZE, found[:PAGE_SIZE]
-    if not found:
+    index = directory.index
+    result = index.search(
+        service.key,
+        lat,
+        lon,
+        page=page,
+        size=PAGE_SIZE,
+        narrowed=narrowed,
+        at=now,
+        closures=directory.closures,
+    )
+    network_fa = index.networks.get(narrowed.network, "") if narrowed.network else ""
+    show = redraw if in_place else send
+    if not result.offices and narrowed.active and page == 0:
+        rows = filter_rows(service.key, lat, lon, narrowed, result.networks)
+        rows.append([button(texts.DOCS_MENU, MenuChoice("home"))])
+        text = render_none_filtered(service, narrowed, network_fa, now)
+        await show(update, text, InlineKeyboardMarkup(rows))
+        return
+    if not result.offices:
         text = texts.FIND_NONE if page == 0 else texts.FIND_NO_MORE
         await send(update, text.format(service=service.name_fa), main_menu())
         return
+    found = result.offices
     rules = context.deps.rules
     first_free = (
         await next_free_at(
@@ -257,17 +357,52 @@ async def show_results(
         if service.visit_required
         else {}
     )
-    await send(
+    await show(
         update,
         render_results(
-            service, found, page, now, directory.closures, first_free, rules.window_days
+            service,
+            found,
+            page,
+            now,
+            directory.closures,
+            first_free,
+            rules.window_days,
+            narrowed,
+            network_fa,
         ),
-        results_keyboard(service, found, page, lat, lon, more),
+        results_keyboard(service, found, page, lat, lon, result.more, narrowed, result.networks),
+    )
+
+
+async def page_chosen(update: Update, context: BotContext) -> None:
+    """A filter changed: the results redrawn from the same point, from the first page. Or
+    the next page further out, in a new message, with the same filters."""
+    choice = carried(update, FindPage)
+    directory = await context.deps.directory.fresh(tehran_now())
+    network = tagged_network(choice.network, directory.index.networks)
+    if choice.network and network is None:
+        await answer_stale(update)  # forged, or a network no office belongs to any more
+        return
+    assert update.callback_query is not None
+    await answer_button(update.callback_query)
+    service = await service_details(context.deps.sessions, choice.service)
+    if service is None:
+        await send(update, texts.SERVICE_GONE, main_menu())
+        return
+    await show_results(
+        update,
+        context,
+        service,
+        choice.lat_e4 / 10_000,
+        choice.lon_e4 / 10_000,
+        choice.page,
+        OfficeFilter(open_now=bool(choice.open_now), network=network),
+        in_place=choice.page == 0,
     )
 
 
 async def more_chosen(update: Update, context: BotContext) -> None:
-    """The next page of offices further out."""
+    """The next page of offices further out, unfiltered (a button sent before filters)."""
     more = await pressed(update, FindMore)
     service = await service_details(context.deps.sessions, more.service)
     if service is None:

@@ -12,7 +12,7 @@ from dialogs.context import BotContext
 from dialogs.formatting import first_name_suffix
 from dialogs.free_text import about_service, track
 from dialogs.keyboards import main_menu
-from dialogs.replies import answer_button, pressed, send
+from dialogs.replies import answer_stale, pressed, send
 from dialogs.understanding import understand
 
 
@@ -93,12 +93,7 @@ async def menu_choice(update: Update, context: BotContext) -> None:
 
 async def stale_button(update: Update, context: BotContext) -> None:
     """Answers a button that no longer means anything (old message, forged data)."""
-    query = update.callback_query
-    assert query is not None
-    await answer_button(query, texts.STALE_BUTTON)
-    chat = update.effective_chat
-    if chat is not None and chat.type == "private":  # a staff group gets no citizen menu
-        await _reply(update, texts.MENU_AGAIN)
+    await answer_stale(update)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -8,7 +8,9 @@ from typing import TypeVar
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from dialogs import texts
 from dialogs.callbacks import CallbackData
+from dialogs.keyboards import main_menu
 
 Payload = TypeVar("Payload", bound=CallbackData)
 
@@ -33,12 +35,42 @@ async def answer_button(query: CallbackQuery, text: str | None = None) -> None:
         log.info("callback query not answered: %s", exc)
 
 
-async def pressed(update: Update, kind: type[Payload]) -> Payload:
-    """The payload of the button pressed (the handler's pattern has checked its kind),
-    with the button's spinner stopped."""
+async def redraw(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """The message the button was under shows this instead (a message Telegram no longer
+    lets us edit: a new one)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return  # the same button pressed twice: it already shows this
+        await send(update, text, markup)
+
+
+def carried(update: Update, kind: type[Payload]) -> Payload:
+    """The payload of the button pressed (the handler's pattern has checked its kind)."""
     query = update.callback_query
     assert query is not None
     payload = CallbackData.parse(query.data)
     assert isinstance(payload, kind)
-    await answer_button(query)
     return payload
+
+
+async def pressed(update: Update, kind: type[Payload]) -> Payload:
+    """The payload of the button pressed, with the button's spinner stopped."""
+    payload = carried(update, kind)
+    assert update.callback_query is not None
+    await answer_button(update.callback_query)
+    return payload
+
+
+async def answer_stale(update: Update) -> None:
+    """A button that no longer means anything (old message, forged data): said so, and
+    the menu again in a private chat (a staff group gets no citizen menu)."""
+    query = update.callback_query
+    assert query is not None
+    await answer_button(query, texts.STALE_BUTTON)
+    chat = update.effective_chat
+    if chat is not None and chat.type == "private":
+        await send(update, texts.MENU_AGAIN, main_menu())

@@ -24,3 +24,8 @@ def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
 
 def chord_to_km(chord: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, chord / 2))
+
+
+def km_to_chord(km: float) -> float:
+    """The chord between unit vectors ``km`` apart on the surface (the inverse of the above)."""
+    return 2 * math.sin(min(km / (2 * EARTH_RADIUS_KM), math.pi / 2))

@@ -2,7 +2,8 @@
 
 One k-d tree per service holds only the offices that offer it, on the unit sphere, so "the
 five nearest offering S" is a tree search, not a scan; filters (open at a moment, network)
-are applied walking outwards from the nearest, widening the search until enough pass.
+are applied walking outwards from the nearest, widening the search until enough pass or
+the search radius is reached.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from services.geo import chord_to_km, unit_vector
+from services.geo import chord_to_km, km_to_chord, unit_vector
 from services.opening import ClosureWindow, OfficeHours, compile_hours
 from services.storage.models import Closure, DataImport, Network, Office
 
 # How long the in-memory directory may go without checking the database for new imports.
 REFRESH_SECONDS = 30.0
+# A citizen's filters narrow the offices near them and look no further: an office open now
+# 300 km away answers nobody's "open now". Unfiltered, the nearest are found however far.
+SEARCH_RADIUS_KM = 50
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,33 @@ class Nearby:
     distance_km: float
 
 
+@dataclass(frozen=True)
+class OfficeFilter:
+    """What a citizen narrowed the results to: offices open at the moment, one network."""
+
+    open_now: bool = False
+    network: str | None = None  # a network key
+
+    @property
+    def active(self) -> bool:
+        return self.open_now or self.network is not None
+
+
+UNFILTERED = OfficeFilter()
+
+
+@dataclass(frozen=True)
+class NearbyPage:
+    """One page of the offices offering a service near a point, and how they may be narrowed."""
+
+    offices: list[Nearby]
+    more: bool  # a further page exists
+    # The networks of the offices offering the service within the search radius, whatever
+    # the filter (so the choice stays put while the citizen narrows it): key → short name,
+    # nearest network first.
+    networks: dict[str, str]
+
+
 class OfficeIndex:
     """Nearest-office search over a fixed set of offices."""
 
@@ -68,6 +99,7 @@ class OfficeIndex:
         for service, found in members.items():
             points = np.array([unit_vector(o.lat, o.lon) for o in found])
             self._trees[service] = (cKDTree(points), found)
+        self.networks = {office.network_key: office.network_fa for office in offices}
 
     def count(self, service: str) -> int:
         entry = self._trees.get(service)
@@ -84,9 +116,11 @@ class OfficeIndex:
         open_at: dt.datetime | None = None,
         closures: Sequence[ClosureWindow] = (),
         network: str | None = None,
+        within_km: float | None = None,
     ) -> list[Nearby]:
         """The ``k`` nearest offices offering ``service`` (after the first ``skip``), nearest
-        first, optionally only those open at ``open_at`` or of one network."""
+        first, optionally only those open at ``open_at``, of one network or within a
+        distance."""
         entry = self._trees.get(service)
         if entry is None or k <= 0:
             return []
@@ -98,17 +132,69 @@ class OfficeIndex:
             distances, indexes = tree.query(point, k=asked)
             found: list[Nearby] = []
             for chord, index in zip(np.atleast_1d(distances), np.atleast_1d(indexes), strict=True):
+                km = chord_to_km(float(chord))
+                if within_km is not None and km > within_km:
+                    return found[skip:]  # nearest first: the rest are further still
                 office = members[int(index)]
                 if network is not None and office.network_key != network:
                     continue
                 if open_at is not None and not office.hours.is_open(open_at, closures):
                     continue
-                found.append(Nearby(office, chord_to_km(float(chord))))
+                found.append(Nearby(office, km))
                 if len(found) == wanted:
                     return found[skip:]
             if asked == len(members):
                 return found[skip:]
             asked = min(len(members), asked * 4)
+
+    def networks_near(
+        self, service: str, lat: float, lon: float, within_km: float
+    ) -> dict[str, str]:
+        """The networks of the offices offering ``service`` within ``within_km``: key →
+        short name, the network of the nearest office first."""
+        entry = self._trees.get(service)
+        if entry is None:
+            return {}
+        tree, members = entry
+        point = unit_vector(lat, lon)
+        inside = tree.query_ball_point(point, km_to_chord(within_km))
+        chords = np.linalg.norm(tree.data[inside] - np.array(point), axis=1)
+        networks: dict[str, str] = {}
+        for index in np.array(inside, dtype=int)[np.argsort(chords)]:
+            office = members[int(index)]
+            networks.setdefault(office.network_key, office.network_fa)
+        return networks
+
+    def search(
+        self,
+        service: str,
+        lat: float,
+        lon: float,
+        *,
+        page: int,
+        size: int,
+        narrowed: OfficeFilter,
+        at: dt.datetime,
+        closures: Sequence[ClosureWindow],
+    ) -> NearbyPage:
+        """Page ``page`` (from 0) of the offices offering ``service`` nearest to the point;
+        a filter looks only within SEARCH_RADIUS_KM, open now meaning open at ``at``."""
+        found = self.nearest(
+            service,
+            lat,
+            lon,
+            size + 1,
+            skip=page * size,
+            open_at=at if narrowed.open_now else None,
+            closures=closures,
+            network=narrowed.network,
+            within_km=SEARCH_RADIUS_KM if narrowed.active else None,
+        )
+        return NearbyPage(
+            found[:size],
+            len(found) > size,
+            self.networks_near(service, lat, lon, SEARCH_RADIUS_KM),
+        )
 
 
 # --- loading from the database -------------------------------------------------------------
