@@ -16,7 +16,9 @@ from pydantic import (
 
 WEEKDAYS = ("sat", "sun", "mon", "tue", "wed", "thu", "fri")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_KEY = r"^[a-z][a-z0-9_]{1,63}$"
+# Keys travel in buttons' callback data (64 bytes with an office id, a time and a booking
+# id beside them): 32 characters at most leaves them room.
+_KEY = r"^[a-z][a-z0-9_]{1,31}$"
 
 Key = Annotated[str, Field(pattern=_KEY)]
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]

@@ -174,6 +174,23 @@ async def test_catalogue_csv_with_an_unknown_network_changes_nothing(
         assert passport is not None and passport.name_fa == "صدور و تمدید گذرنامه"
 
 
+async def test_a_service_key_too_long_for_a_button_is_refused(
+    catalogued: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    path = tmp_path / "catalogue.csv"
+    long_key = "vehicle_ownership_document_replacement"  # 38 characters
+    path.write_text(
+        "key,name_fa,category,networks,documents,fee_rial,fee_year\n"
+        f"{long_key},سند مالکیت خودرو,travel,police10,کارت خودرو: اصل,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFailed) as failure:
+        await import_catalogue(catalogued, path)
+    assert [(p.line, p.field) for p in failure.value.problems] == [(2, "key")]
+    async with catalogued() as session:
+        assert await session.get(Service, long_key) is None
+
+
 async def test_an_office_may_add_its_own_note_to_a_service_it_offers(
     catalogued: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
