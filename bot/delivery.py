@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import secrets
 import socket
 import time
 import warnings
@@ -31,7 +32,10 @@ from services.staff import office_chat
 
 log = logging.getLogger(__name__)
 
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+# Unique per process even where containers share a host name and all run as pid 1 (the
+# outbox records an outcome only for the worker still holding the claim); within the
+# 64 characters of outbox_events.claimed_by, whatever the host name.
+WORKER = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 async def _notice(deps: Deps, event: Claimed) -> Notice | None:
