@@ -54,6 +54,7 @@ from dialogs.callbacks import (
     MenuChoice,
     MyBooking,
     OfficeAction,
+    OpenMore,
     Rate,
     ServicePick,
     StaffAction,
@@ -197,6 +198,7 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         CommandHandler("agenda", staff.agenda_command, filters=filters.ChatType.GROUPS | private),
         CommandHandler("supervise", supervision.supervise_command),
         CommandHandler("stats", supervision.stats_command),
+        CommandHandler(["open", "complaints"], supervision.open_command),
         CommandHandler(
             ["start", "help", "find", "docs", "book", "track", "mybookings", "complaint"],
             menu.group_hint,
@@ -222,6 +224,7 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
         CallbackQueryHandler(complaint.confirmed, pattern=_carries(ComplaintConfirm)),
         CallbackQueryHandler(supervision.action_chosen, pattern=_carries(SuperviseAction)),
         CallbackQueryHandler(supervision.reject_chosen, pattern=_carries(SuperviseReject)),
+        CallbackQueryHandler(supervision.open_more_chosen, pattern=_carries(OpenMore)),
         CallbackQueryHandler(menu.stale_button),
         MessageHandler(private & filters.COMMAND, menu.unknown_command),
         MessageHandler(private & filters.LOCATION, find.location_shared),

@@ -382,3 +382,14 @@ class SuperviseReject(CallbackData, prefix="sj"):
 
     def is_valid(self) -> bool:
         return self.complaint_id > 0 and 0 <= self.reason < 10
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenMore(CallbackData, prefix="so"):
+    """The next page of a supervisor chat's open complaints: those after this complaint,
+    the last one shown."""
+
+    after: int
+
+    def is_valid(self) -> bool:
+        return 0 < self.after < 2**63

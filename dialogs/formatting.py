@@ -6,6 +6,7 @@ import datetime as dt
 
 import jdatetime
 
+from dialogs import texts
 from nlp.extract import JALALI_MONTHS
 
 _TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -56,3 +57,16 @@ def fa_km(kilometres: float) -> str:
     if kilometres < 10:
         return fa_digits(f"{kilometres:.1f}").replace(".", "٫")
     return fa_number(round(kilometres))
+
+
+def fa_ago(moment: dt.datetime, now: dt.datetime) -> str:
+    """How long ago: minutes, hours, and past a day the days with the Jalali date (of
+    ``moment``'s own wall clock)."""
+    passed = max(now - moment, dt.timedelta(0))
+    if passed < dt.timedelta(minutes=1):
+        return texts.AGO_NOW
+    if passed < dt.timedelta(hours=1):
+        return texts.AGO_MINUTES.format(minutes=fa_number(passed // dt.timedelta(minutes=1)))
+    if passed < dt.timedelta(days=1):
+        return texts.AGO_HOURS.format(hours=fa_number(passed // dt.timedelta(hours=1)))
+    return texts.AGO_DAYS.format(days=fa_number(passed.days), date=fa_date(moment.date()))

@@ -1,6 +1,6 @@
 """The supervisor's side in Telegram: linking a chat to a scope, complaints with buttons
-that move them on (citizens' identities masked), the reply that reaches the citizen, and
-/stats for the offices in scope."""
+that move them on (citizens' identities masked), the reply that reaches the citizen, /open
+for what still waits, and /stats for the offices in scope."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from dialogs import texts
-from dialogs.callbacks import CallbackData, SuperviseAction, SuperviseReject
+from dialogs.callbacks import CallbackData, OpenMore, SuperviseAction, SuperviseReject
 from dialogs.context import BotContext
-from dialogs.formatting import fa_date, fa_digits, fa_number, fa_time
+from dialogs.formatting import fa_ago, fa_date, fa_digits, fa_number, fa_time
 from dialogs.group_admins import is_group_admin
 from dialogs.keyboards import button
 from dialogs.replies import answer_button, send
@@ -24,9 +24,11 @@ from services.complaints import (
     REPLY_MAX,
     ComplaintRefused,
     ComplaintView,
+    OpenPage,
     Problem,
     Refusal,
     act,
+    open_in_chat,
     text_problem,
     visible_in_chat,
 )
@@ -81,8 +83,8 @@ def supervise_keyboard(view: ComplaintView) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def render_for_supervisor(view: ComplaintView) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A new complaint as a supervisor chat sees it: the citizen's name masked, the
+def _card_fields(view: ComplaintView) -> dict[str, str]:
+    """What a supervisor's card says of a complaint: the citizen's name masked, the
     booking's mobile masked, no national code at all."""
     booking = (
         texts.SUPERVISE_BOOKING.format(
@@ -93,17 +95,27 @@ def render_for_supervisor(view: ComplaintView) -> tuple[str, InlineKeyboardMarku
         if view.booking_code
         else ""
     )
-    text = texts.SUPERVISE_NEW.format(
-        code=format_tracking_code(view.code),
-        office=view.office_name,
-        office_code=view.office_code,
-        kind=texts.COMPLAINT_KINDS.get(view.kind, view.kind),
-        when=f"{fa_date(view.created_at.date())}، {fa_time(view.created_at)}",
-        citizen=view.citizen_masked or "—",
-        booking=booking,
-        receipt=texts.SUPERVISE_RECEIPT if view.receipt_file_id else "",
-        description=view.description,
-    )
+    return {
+        "code": format_tracking_code(view.code),
+        "office": view.office_name,
+        "office_code": view.office_code,
+        "kind": texts.COMPLAINT_KINDS.get(view.kind, view.kind),
+        "when": f"{fa_date(view.created_at.date())}، {fa_time(view.created_at)}",
+        "citizen": view.citizen_masked or "—",
+        "booking": booking,
+        "receipt": texts.SUPERVISE_RECEIPT if view.receipt_file_id else "",
+        "description": view.description,
+    }
+
+
+def render_for_supervisor(view: ComplaintView) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A new complaint as a supervisor chat sees it."""
+    return texts.SUPERVISE_NEW.format(**_card_fields(view)), supervise_keyboard(view)
+
+
+def render_card_again(view: ComplaintView) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A complaint's card brought back (from /open), with its status now."""
+    text = texts.SUPERVISE_CARD.format(status=_status(view.status), **_card_fields(view))
     return text, supervise_keyboard(view)
 
 
@@ -214,14 +226,7 @@ async def action_chosen(update: Update, context: BotContext) -> None:
         await _act(update, context, view.id, "resolved")
     elif pick.action == "show":
         await answer_button(query)
-        card = texts.SUPERVISE_CARD.format(
-            code=format_tracking_code(view.code),
-            office=view.office_name,
-            kind=texts.COMPLAINT_KINDS.get(view.kind, view.kind),
-            status=_status(view.status),
-            description=view.description,
-        )
-        await send(update, card, supervise_keyboard(view))
+        await send(update, *render_card_again(view))
     elif pick.action == "photo":
         await _show_receipt(update, view)
     elif not view.open:  # reply or reject on a closed complaint
@@ -322,6 +327,96 @@ async def group_text(update: Update, context: BotContext) -> None:
         return
     if waiting_for_reply(context, user.id):
         await reply_typed(update, context, message.text)
+
+
+# --- /open -----------------------------------------------------------------------------------
+
+
+def open_page_text(page: OpenPage, scope: str, now: dt.datetime) -> str:
+    """A page of the list: a header, a numbered line per complaint, what the buttons do."""
+    if not page.complaints:
+        return texts.OPEN_NO_MORE if page.before else texts.OPEN_NONE.format(scope=scope)
+    first = page.before + 1
+    header = (
+        texts.OPEN_HEADER.format(scope=scope, total=fa_number(page.total))
+        if page.before == 0
+        else texts.OPEN_HEADER_NEXT.format(
+            first=fa_number(first),
+            last=fa_number(page.before + len(page.complaints)),
+            total=fa_number(page.total),
+        )
+    )
+    lines = [
+        texts.OPEN_LINE.format(
+            number=fa_number(number),
+            code=format_tracking_code(item.code),
+            office=item.office_name,
+            office_code=item.office_code,
+            kind=texts.COMPLAINT_KINDS.get(item.kind, item.kind),
+            status=_status(item.status),
+            ago=fa_ago(item.created_at, now),
+        )
+        for number, item in enumerate(page.complaints, start=first)
+    ]
+    return "\n\n".join([header, *lines, texts.OPEN_FOOTER])
+
+
+def open_page_keyboard(page: OpenPage) -> InlineKeyboardMarkup | None:
+    """A button per complaint that brings back its card, and «بیشتر» while more wait."""
+    buttons = [
+        button(format_tracking_code(item.code), SuperviseAction("show", item.id))
+        for item in page.complaints
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    if page.more:
+        rows.append([button(texts.OPEN_MORE, OpenMore(page.complaints[-1].id))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def _send_open_page(update: Update, context: BotContext, page: OpenPage) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    scopes = await scopes_of_chat(context.deps.sessions, chat.id)
+    scope = "، ".join(scope_text(s) for s in scopes)
+    await send(update, open_page_text(page, scope, tehran_now()), open_page_keyboard(page))
+
+
+async def open_command(update: Update, context: BotContext) -> None:
+    """/open (or /complaints): the complaints in the chat's scopes not yet resolved or
+    rejected, oldest first, a page at a time, each with a button to its card."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    if not await links_of_chat(context.deps.sessions, chat.id):
+        await send(update, texts.OPEN_NOT_LINKED)
+        return
+    if not await _may_act(context, chat.id, user.id):
+        await send(update, texts.OPEN_ONLY)
+        return
+    page = await open_in_chat(context.deps.sessions, chat.id)
+    assert page is not None  # only a page after a complaint can be refused
+    await _send_open_page(update, context, page)
+
+
+async def open_more_chosen(update: Update, context: BotContext) -> None:
+    """«بیشتر» under a page of /open: the next page, as a new message."""
+    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
+    assert query is not None and chat is not None and user is not None
+    pick = CallbackData.parse(query.data)
+    assert isinstance(pick, OpenMore)
+    # The same rule as the buttons under a complaint, with their short answers.
+    if not await links_of_chat(context.deps.sessions, chat.id):
+        await answer_button(query, texts.SUPERVISE_NOT_LINKED)
+        return
+    if not await _may_act(context, chat.id, user.id):
+        await answer_button(query, texts.SUPERVISE_ONLY)
+        return
+    page = await open_in_chat(context.deps.sessions, chat.id, after=pick.after)
+    if page is None:  # not a complaint of this chat's scopes: forged, or the scope changed
+        await answer_button(query, texts.STALE_BUTTON)
+        return
+    await answer_button(query)
+    await _send_open_page(update, context, page)
 
 
 # --- /stats -----------------------------------------------------------------------------------

@@ -508,7 +508,8 @@ SUPERVISE_REFUSED = (
 SUPERVISE_LINKED = (
     "✅ این گفت‌وگو ناظر {scope} شد. شکایت‌های تازه دربارهٔ این دفاتر اینجا می‌آید و با "
     "دکمه‌ها رسیدگی می‌کنید؛ مدیران گروه هم می‌توانند دکمه‌ها را بزنند. "
-    "/stats آمار دفاتر را نشان می‌دهد."
+    "/open شکایت‌هایی را که هنوز منتظر رسیدگی‌اند فهرست می‌کند و /stats آمار دفاتر را "
+    "نشان می‌دهد."
 )
 SCOPE_OFFICE = "دفتر «{office}»"
 SCOPE_COUNTY = "دفاتر شهرستان {county} (استان {province})"
@@ -526,7 +527,10 @@ SUPERVISE_NEW = (
 )
 SUPERVISE_BOOKING = "\n🗂 نوبت {booking_code} — {service} · 📱 {mobile}"
 SUPERVISE_RECEIPT = "\n🧾 عکس رسید دارد"
-SUPERVISE_CARD = "🗂 شکایت {code} — {office}\n⚠️ {kind}\nوضعیت: {status}\n\n📝 {description}"
+SUPERVISE_CARD = (
+    "🗂 شکایت {code} — وضعیت: {status}\n🏢 {office} ({office_code})\n⚠️ {kind}\n🕒 {when}\n"
+    "👤 {citizen}{booking}{receipt}\n\n📝 {description}"
+)
 SUPERVISE_ACK = "👀 بررسی می‌کنم"
 SUPERVISE_REPLY = "💬 پاسخ به شهروند"
 SUPERVISE_RESOLVE = "✅ رسیدگی شد"
@@ -566,3 +570,25 @@ STATS_QUIET = "{count} دفتر دیگر این محدوده در این مدت 
 STATS_EMPTY = "در {days} روز گذشته هیچ دفتری در این محدوده نوبت، نظر یا شکایتی نداشت."
 STATS_MORE = "… و {count} دفتر دیگر؛ فهرست کامل را در گزارش CSV از پشتیبانی بخواهید."
 STATS_USAGE = "تعداد روزها را با عدد بنویسید؛ مثلاً /stats ۳۰ (از ۱ تا {max} روز)."
+
+# /open (or /complaints): what is still waiting for a supervisor
+OPEN_NOT_LINKED = (
+    "فهرست شکایت‌های باز فقط در گفت‌وگوی ناظران دفاتر نشان داده می‌شود و این گفت‌وگو ناظر "
+    "هیچ دفتری نیست. ناظران گفت‌وگوی خود را با /supervise و کد اتصالی که از پشتیبانی "
+    "می‌گیرند وصل می‌کنند."
+)
+OPEN_ONLY = (
+    "فهرست شکایت‌ها را فقط ناظرانِ این گفت‌وگو می‌بینند: کسی که آن را با کد اتصال وصل کرده "
+    "و مدیران گروه."
+)
+OPEN_HEADER = "📋 شکایت‌های باز — {scope}\n{total} شکایت منتظر رسیدگی است؛ قدیمی‌ترین اول:"
+OPEN_HEADER_NEXT = "📋 ادامهٔ شکایت‌های باز ({first} تا {last} از {total}):"
+OPEN_LINE = "{number}. {code} — {office} ({office_code})\n   {kind} · {status} · 🕒 {ago}"
+OPEN_FOOTER = "برای دیدن هر شکایت و رسیدگی به آن، دکمهٔ کد آن را بزنید."
+OPEN_MORE = "بیشتر"
+OPEN_NONE = "🌿 هیچ شکایت بازی در {scope} نیست؛ کاری منتظر شما نمانده است. خسته نباشید!"
+OPEN_NO_MORE = "🌿 پس از این‌ها شکایت باز دیگری نمانده است."
+AGO_NOW = "همین حالا"
+AGO_MINUTES = "{minutes} دقیقه پیش"
+AGO_HOURS = "{hours} ساعت پیش"
+AGO_DAYS = "{days} روز پیش ({date})"

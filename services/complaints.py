@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,8 +27,9 @@ from services.storage.models import (
     Office,
     OutboxEvent,
     Service,
+    SupervisorLink,
 )
-from services.supervision import chat_covers_office, chats_covering
+from services.supervision import chat_covers_office, chats_covering, office_condition
 
 DESCRIPTION_MAX = 1000
 DESCRIPTION_MIN_LETTERS = 3
@@ -41,6 +42,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "rejected": frozenset(),
 }
 OPEN_STATUSES = ("open", "acknowledged")
+OPEN_PAGE = 10  # complaints on one page of a supervisor's /open
 
 
 class Problem(enum.Enum):
@@ -322,6 +324,108 @@ async def visible_in_chat(
         if not await chat_covers_office(session, chat_id, office):
             return None
         return await _view(session, complaint, True)
+
+
+# --- what is still open, for a supervisor chat ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenComplaint:
+    """One line of a supervisor chat's list of complaints still waiting for action."""
+
+    id: int
+    code: str
+    kind: str
+    status: str
+    office_name: str
+    office_code: str
+    created_at: dt.datetime  # Asia/Tehran
+
+
+@dataclass(frozen=True)
+class OpenPage:
+    complaints: tuple[OpenComplaint, ...]
+    total: int  # open complaints in the chat's scopes, on every page
+    before: int  # of those, how many come before this page
+
+    @property
+    def more(self) -> bool:
+        return self.before + len(self.complaints) < self.total
+
+
+async def open_in_chat(
+    sessions: async_sessionmaker[AsyncSession],
+    chat_id: int,
+    *,
+    after: int | None = None,
+    limit: int = OPEN_PAGE,
+) -> OpenPage | None:
+    """The complaints in the chat's scopes that are neither resolved nor rejected, oldest
+    first: ``limit`` of them, after complaint ``after`` when given. None when ``after`` is
+    not a complaint this chat supervises (a stale or forged page button).
+
+    A page starts after a complaint, not at an offset, so complaints closed since the last
+    page neither hide the next ones nor show one twice."""
+    async with sessions() as session:
+        links = list(
+            await session.scalars(select(SupervisorLink).where(SupervisorLink.chat_id == chat_id))
+        )
+        # The chat's scopes as SQL over offices: nothing outside them is read.
+        scoped = (
+            office_condition(links),
+            Complaint.status.in_(OPEN_STATUSES),
+        )
+        later: list[ColumnElement[bool]] = []
+        if after is not None:
+            cursor = (
+                await session.execute(
+                    select(Complaint.created_at, Complaint.id)
+                    .join(Office, Office.id == Complaint.office_id)
+                    .where(Complaint.id == after, scoped[0])
+                )
+            ).first()
+            if cursor is None:
+                return None
+            created_at, cursor_id = cursor
+            later.append(
+                or_(
+                    Complaint.created_at > created_at,
+                    and_(Complaint.created_at == created_at, Complaint.id > cursor_id),
+                )
+            )
+        rows = (
+            await session.execute(
+                select(Complaint, Office.name, Office.code)
+                .join(Office, Office.id == Complaint.office_id)
+                .where(*scoped, *later)
+                .order_by(Complaint.created_at, Complaint.id)
+                .limit(limit)
+            )
+        ).all()
+        counted = (
+            select(func.count())
+            .select_from(Complaint)
+            .join(Office, Office.id == Complaint.office_id)
+            .where(*scoped)
+        )
+        total = int(await session.scalar(counted) or 0)
+        remaining = int(await session.scalar(counted.where(*later)) or 0) if later else total
+    return OpenPage(
+        complaints=tuple(
+            OpenComplaint(
+                id=complaint.id,
+                code=complaint.code,
+                kind=complaint.kind,
+                status=complaint.status,
+                office_name=office_name,
+                office_code=office_code,
+                created_at=complaint.created_at.astimezone(TEHRAN),
+            )
+            for complaint, office_name, office_code in rows
+        ),
+        total=total,
+        before=total - remaining,
+    )
 
 
 # --- which office: from the citizen's bookings, by name, or near a point --------------------

@@ -21,6 +21,7 @@ from services.complaints import (
     act,
     file_complaint,
     find_complaint,
+    open_in_chat,
     text_problem,
     visible_in_chat,
 )
@@ -270,6 +271,114 @@ async def test_supervisor_steps_move_the_complaint_once_each(
             await session.scalars(select(OutboxEvent).where(OutboxEvent.channel == "citizen"))
         )
     assert [e.event_type for e in news] == ["complaint.updated"] * 3
+
+
+async def _filed(
+    sessions: async_sessionmaker[AsyncSession], office: Office, key: str, minutes: int
+) -> int:
+    """A complaint about the office, filed ``minutes`` after NOW; its id."""
+    view, _ = await file_complaint(
+        sessions, _draft(office.id, key), NOW + dt.timedelta(minutes=minutes), new_complaint_code
+    )
+    return view.id
+
+
+async def test_a_chat_lists_the_open_complaints_of_its_scopes_oldest_first(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    offices = await _offices(sessions)
+    teh1, teh2, shm1, krj1 = (offices[code] for code in ("TEH-1", "TEH-2", "SHM-1", "KRJ-1"))
+    later_teh1 = await _filed(sessions, teh1, "o1", 120)
+    first_teh2 = await _filed(sessions, teh2, "o2", 0)
+    shemiran = await _filed(sessions, shm1, "o3", 60)
+    karaj = await _filed(sessions, krj1, "o4", -30)
+    resolved = await _filed(sessions, teh1, "o5", -60)
+    rejected = await _filed(sessions, teh2, "o6", -50)
+    seen = await _filed(sessions, teh2, "o7", 180)
+    await _supervisor(sessions, -10, "county", "تهران/تهران")
+    await _supervisor(sessions, -20, "province", "تهران")
+    await _supervisor(sessions, -30, "office", "TEH-2")
+    await _supervisor(sessions, -40, "network", "police10")
+    await act(sessions, resolved, "resolved", NOW, chat_id=-10, actor_ref="9")
+    await act(sessions, rejected, "rejected", NOW, chat_id=-10, actor_ref="9", note="x")
+    await act(sessions, seen, "acknowledged", NOW, chat_id=-10, actor_ref="9")
+
+    async def listed(chat_id: int) -> list[int]:
+        page = await open_in_chat(sessions, chat_id)
+        assert page is not None
+        assert (page.total, page.before, page.more) == (len(page.complaints), 0, False)
+        return [c.id for c in page.complaints]
+
+    assert await listed(-10) == [first_teh2, later_teh1, seen]
+    assert await listed(-20) == [first_teh2, shemiran, later_teh1, seen]
+    assert await listed(-30) == [first_teh2, seen]
+    assert await listed(-40) == [karaj, shemiran, later_teh1]
+    assert await listed(-99) == []  # not a supervisor chat: nothing at all
+
+    page = await open_in_chat(sessions, -10)
+    assert page is not None
+    line = page.complaints[-1]
+    assert (line.status, line.office_code, line.office_name, line.kind) == (
+        "acknowledged",
+        "TEH-2",
+        "دفتر TEH-2",
+        "overcharged",
+    )
+    assert line.created_at == NOW + dt.timedelta(minutes=180)
+    assert line.created_at.utcoffset() == NOW.utcoffset()  # Tehran's wall clock
+    # A second scope adds its offices to the chat's list.
+    await _supervisor(sessions, -10, "county", "البرز/کرج")
+    assert await listed(-10) == [karaj, first_teh2, later_teh1, seen]
+
+
+async def test_open_complaints_come_in_pages_that_skip_and_repeat_none(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    offices = await _offices(sessions)
+    await _supervisor(sessions, -10, "county", "تهران/تهران")
+    # Five filed in the same instant (order by id among them) and two later.
+    ids = [await _filed(sessions, offices["TEH-1"], f"p{n}", 0) for n in range(5)]
+    ids += [await _filed(sessions, offices["TEH-2"], f"q{n}", 10 + n) for n in range(2)]
+    await _filed(sessions, offices["KRJ-1"], "k", 5)  # another county, in between
+
+    pages: list[list[int]] = []
+    after: int | None = None
+    while True:
+        page = await open_in_chat(sessions, -10, after=after, limit=2)
+        assert page is not None
+        assert page.total == 7 and page.before == 2 * len(pages)
+        pages.append([c.id for c in page.complaints])
+        if not page.more:
+            break
+        after = page.complaints[-1].id
+    assert pages == [ids[0:2], ids[2:4], ids[4:6], ids[6:7]]
+
+    # A complaint of the first page closed before the next one is asked for: the next
+    # page still starts where the first ended.
+    first = await open_in_chat(sessions, -10, limit=3)
+    assert first is not None and [c.id for c in first.complaints] == ids[:3]
+    await act(sessions, ids[1], "resolved", NOW, chat_id=-10, actor_ref="9")
+    second = await open_in_chat(sessions, -10, after=ids[2], limit=3)
+    assert second is not None
+    assert [c.id for c in second.complaints] == ids[3:6]
+    assert (second.total, second.before, second.more) == (6, 2, True)
+    # The last one shown may itself be closed by then.
+    await act(sessions, ids[2], "resolved", NOW, chat_id=-10, actor_ref="9")
+    again = await open_in_chat(sessions, -10, after=ids[2], limit=3)
+    assert again is not None and [c.id for c in again.complaints] == ids[3:6]
+    assert (again.total, again.before, again.more) == (5, 1, True)
+
+
+async def test_a_page_after_a_complaint_outside_the_scope_is_refused(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    offices = await _offices(sessions)
+    await _supervisor(sessions, -10, "county", "تهران/تهران")
+    await _filed(sessions, offices["TEH-1"], "a", 10)
+    karaj = await _filed(sessions, offices["KRJ-1"], "b", 0)
+    assert await open_in_chat(sessions, -10, after=karaj) is None
+    assert await open_in_chat(sessions, -10, after=karaj + 1000) is None
+    assert await open_in_chat(sessions, -99, after=karaj) is None
 
 
 def test_descriptions_that_are_empty_or_huge_are_named() -> None:
