@@ -122,7 +122,7 @@ def main() -> None:
         for (noise_split, noise), tally in sorted(report.by_noise.items()):
             if noise_split == split:
                 print(_line(f"  {noise}", tally))
-    print("targets: service top-1 ≥ 92%, top-3 ≥ 98%, intent ≥ 92%")
+    print("targets: service top-1 ≥ 92%, top-3 ≥ 98%, intent ≥ 92%, place ≥ 90%, spurious ≤ 3%")
     if args.misses:
         print("\n".join(report.misses))
 
