@@ -2,11 +2,12 @@
 with scores), and where (a province, county, city or Tehran district).
 
 The service vocabulary is handed in from the catalogue (names and aliases, Persian,
-Finglish and English); place names from the country's divisions. Matching works on the
-matching key (``nlp.normalize``) word by word: exact words, the same word with a colloquial
-clitic (کارت ملیمو), two words typed as one or one typed as two (کارتملی، گواهی نامه),
-typos (rapidfuzz), and Finglish spelled many ways (a consonant skeleton). Each word of an
-alias weighs by how few services use it, so «کارت» says little and «سوخت» a lot.
+Finglish and English); place names from the country's divisions, in Persian or typed in
+Latin letters (``nlp.latin_places``). Matching works on the matching key
+(``nlp.normalize``) word by word: exact words, the same word with a colloquial clitic
+(کارت ملیمو), two words typed as one or one typed as two (کارتملی، گواهی نامه), typos
+(rapidfuzz), and Finglish spelled many ways (a consonant skeleton). Each word of an alias
+weighs by how few services use it, so «کارت» says little and «سوخت» a lot.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rapidfuzz import fuzz, process
 
 from nlp.extract import NUMBER_WORDS, Extracted, extract
 from nlp.intents import CUES, NEED_A_SERVICE_WHEN_WEAK, PRECEDENCE, Intent
+from nlp.latin_places import LatinPlaceNames, latin_district
 from nlp.normalize import key_of_normalized, matching_key, normalize
 from nlp.tracking import looks_like_tracking_code
 
@@ -90,7 +92,31 @@ _PLACE_CUES = frozenset({"در", "تو", "توی", "شهر", "استان", "شه
 _WELL_KNOWN_SHORT = frozenset(
     {"قم", "کرج", "یزد", "رشت", "کیش", "قشم", "بم", "طبس", "فسا", "خوی", "سقز", "شوش", "اهر"}
 )
-_COMMON_WORD_PLACES = frozenset({"مرکزی", "بهار", "امام", "ازادی", "کار", "مهر"})
+_COMMON_WORD_PLACES = frozenset({"مرکزی", "بهار", "امام", "ازادی", "کار", "مهر", "شنبه"})
+# Place names in Latin letters fit many words loosely («in store», «dar bank» would be
+# ستوره and بنک), so only a province's or county's name, a provincial capital or a short
+# name everyone knows counts on its own; any other needs a cue before it and five letters,
+# and a town a Finglish cue: English «in» and «at» come before too many English words.
+_FINGLISH_PLACE_WORDS = frozenset(
+    {"shahr", "shahre", "ostan", "ostane", "shahrestan", "shahrestane"}
+)
+_FINGLISH_PLACE_CUES = _FINGLISH_PLACE_WORDS | frozenset(
+    {"too", "tu", "tooye", "tuye", "dar", "be", "az", "atraf", "atrafe"}
+)
+_ENGLISH_PLACE_CUES = frozenset({"in", "at", "near", "around", "from"})
+_LATIN_MIN_LENGTH = 3  # «ba», «va», «do» are never places
+_LATIN_MIN_CUED_LENGTH = 5
+_WELL_KNOWN_SHORT_LATIN = frozenset({"قم", "کرج", "یزد", "رشت", "کیش", "قشم"})
+_WELL_KNOWN_TOWNS = frozenset({"یاسوج"})  # a provincial capital whose county is بویراحمد
+# Latin words that spell a place but are far more often a word: never places.
+_LATIN_COMMON_WORDS = frozenset(
+    {"hamoon", "hamun", "shanbe", "daran", "darun", "gusht", "save", "fares", "grave", "grove"}
+)
+# A name typed apart is words of four letters or more («bandar abbas», «khorram abad»),
+# with these between them («shahr e kord», «sistan va baluchestan»); shorter words glued
+# together are too often something else: «ham midan» is not همدان.
+_LATIN_JOINERS = frozenset({"e", "ye", "va", "o"})
+_LATIN_MIN_PART_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -225,6 +251,27 @@ class Interpreter:
         self._places: dict[str, list[PlaceName]] = defaultdict(list)
         for place in places:
             self._places[matching_key(place.name)].append(place)
+        self._latin_places = LatinPlaceNames(self._places)
+        self._known_in_latin = (
+            _WELL_KNOWN_SHORT_LATIN
+            | _WELL_KNOWN_TOWNS
+            | {
+                name
+                for name, found in self._places.items()
+                if len(name) > 3 and any(p.kind != "city" for p in found)
+            }
+        )
+        # Latin words the catalogue, the cues or the language already use are not places
+        # («bime» is insurance, not بم); nor are they glued into one («book an» ≠ بوکان).
+        self._latin_words = frozenset(
+            w
+            for w in (*self._weight, *self._cue_vocabulary, *STOP_WORDS, *_LATIN_COMMON_WORDS)
+            if _LATIN_WORD.match(w)
+        )
+        # «shahr» may be part of a name (shahr e kord), «too» and «in» may not.
+        self._latin_unjoinable = (
+            self._latin_words | _FINGLISH_PLACE_CUES | _ENGLISH_PLACE_CUES
+        ) - _FINGLISH_PLACE_WORDS
         # Per-process caches: the same words come again and again.
         self._similar = lru_cache(maxsize=50_000)(self._similar_uncached)
         self._cue_words = lru_cache(maxsize=50_000)(self._cue_words_uncached)
@@ -374,17 +421,24 @@ class Interpreter:
             number = int(raw) if raw.isdigit() else _DISTRICT_WORDS.get(raw)
             if number is not None and 1 <= number <= 22:
                 district = number
+        if district is None:
+            district = latin_district(key)
         found: list[PlaceName] = []
         for size in (3, 2, 1):
             for start in range(len(words) - size + 1):
-                name = " ".join(words[start : start + size])
+                typed = tuple(words[start : start + size])
+                before = words[start - 1] if start > 0 else ""
+                if all(_LATIN_WORD.match(w) for w in typed):
+                    found.extend(self._places_typed_in_latin(typed, before))
+                    continue
+                name = " ".join(typed)
                 places = self._places.get(name)
                 if not places:
                     continue
                 needs_cue = name in _COMMON_WORD_PLACES or (
                     len(name) <= 3 and name not in _WELL_KNOWN_SHORT
                 )
-                if needs_cue and (start == 0 or words[start - 1] not in _PLACE_CUES):
+                if needs_cue and before not in _PLACE_CUES:
                     continue
                 found.extend(places)
         if not found:
@@ -408,6 +462,32 @@ class Interpreter:
                 )
         return None
 
+    def _places_typed_in_latin(self, typed: tuple[str, ...], before: str) -> list[PlaceName]:
+        """The places Latin words spell («mashhad», «bandar abbas»), after the word before."""
+        joined = "".join(typed)
+        if len(joined) < _LATIN_MIN_LENGTH or (len(typed) == 1 and joined in self._latin_words):
+            return []
+        if len(typed) > 1 and not all(
+            (0 < i < len(typed) - 1 and w in _LATIN_JOINERS)
+            or (len(w) >= _LATIN_MIN_PART_LENGTH and w not in self._latin_unjoinable)
+            for i, w in enumerate(typed)
+        ):
+            return []
+        finglish_cue = before in _FINGLISH_PLACE_CUES or before in _PLACE_CUES
+        long_enough = len(joined) >= _LATIN_MIN_CUED_LENGTH
+        found: list[PlaceName] = []
+        for name in self._latin_places.names_typed(typed):
+            known = name in self._known_in_latin
+            if known and name not in _COMMON_WORD_PLACES:
+                counts = True
+            elif finglish_cue:
+                counts = long_enough or name in _WELL_KNOWN_SHORT  # «too bam»
+            else:  # «in markazi province»
+                counts = known and long_enough and before in _ENGLISH_PLACE_CUES
+            if counts:
+                found.extend(self._places[name])
+        return found
+
     # --- a whole message ---------------------------------------------------------------
 
     def understand(self, text: str, today: dt.date | None = None) -> Understanding:
@@ -421,11 +501,13 @@ class Interpreter:
         mistyped = None if extracted.tracking_codes else looks_like_tracking_code(text)
         if extracted.tracking_codes or mistyped:
             strong = [Intent.TRACK, *[i for i in strong if i is not Intent.TRACK]]
+        # A code typed in halves is no place, though «7zgk yzzd» would read as Yazd.
+        halves = {code[i : i + 4].lower() for code in extracted.tracking_codes for i in (0, 4)}
         return Understanding(
             text=normalized,
             intent=self._decide(strong, weak, top is not None),
             services=services,
-            place=self.find_place(words, key),
+            place=self.find_place([w if w not in halves else "" for w in words], key),
             extracted=extracted,
             mistyped_tracking_code=mistyped,
             intents_named=strong + weak,

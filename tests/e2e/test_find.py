@@ -93,6 +93,19 @@ async def test_a_typed_city_works_like_a_shared_location(world: World) -> None:
     assert expected[0][1] < 15  # the nearest is in or next to the city
 
 
+async def test_a_city_typed_in_latin_letters_works_like_a_persian_one(world: World) -> None:
+    hamid = world.client.person(5010, "حمید")
+    await hamid.says("نزدیکترین دفتر برای تعویض شناسنامه")
+    reply = await hamid.says("mashhad")
+    assert reply.messages[0].text.startswith("🔎 در حال جست‌وجوی دفترهای نزدیک مشهد")
+    point = locate(province="خراسان رضوی", city="مشهد")
+    assert point is not None
+    names, _ = listed(reply)
+    expected = expected_nearest(await offices_offering(world, SERVICE), *point)
+    assert names == [name for name, _ in expected]
+    assert expected[0][1] < 15  # the nearest is in or next to the city
+
+
 async def test_a_tehran_district_and_an_unknown_place(world: World) -> None:
     sara = world.client.person(5003, "سارا")
     await sara.says("/find تعویض شناسنامه")
