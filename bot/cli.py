@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import jdatetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import configure_logging
 from services.booking import essential_only, set_essential_only
-from services.clock import TEHRAN, tehran_now
+from services.clock import TEHRAN, jalali_moment, tehran_now
 from services.closures import ClosureError, add_closure, closures_ahead
 from services.counter_api import new_api_token
 from services.importing import ImportFailed, ImportResult, import_catalogue, import_offices
@@ -248,19 +246,6 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _jalali_moment(text: str, *, end_of_day: bool = False) -> dt.datetime:
-    """``1405/09/10`` or ``1405/09/10 08:00`` (Persian digits welcome), Asia/Tehran."""
-    text = text.strip().translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
-    date_part, _, time_part = text.partition(" ")
-    year, month, day = (int(x) for x in date_part.replace("-", "/").split("/"))
-    gregorian = jdatetime.date(year, month, day).togregorian()
-    if time_part:
-        hour, minute = (int(x) for x in time_part.split(":"))
-        return dt.datetime.combine(gregorian, dt.time(hour, minute), TEHRAN)
-    moment = dt.datetime.combine(gregorian, dt.time(0, 0), TEHRAN)
-    return moment + dt.timedelta(days=1) if end_of_day else moment
-
-
 async def _closure(settings: Settings, args: argparse.Namespace) -> int:
     async with migrated(settings) as sessions:
         if args.closure_command == "list":
@@ -273,13 +258,10 @@ async def _closure(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
         try:
-            starts = _jalali_moment(args.starts)
-            ends = _jalali_moment(args.ends or args.starts, end_of_day=args.ends is None)
+            starts = jalali_moment(args.starts)
+            ends = jalali_moment(args.ends or args.starts, end_of_day=args.ends is None)
         except ValueError as exc:
-            print(
-                f"unreadable date: {exc}; write it like 1405/09/10 or 1405/09/10 08:00",
-                file=sys.stderr,
-            )
+            print(f"unreadable date: {exc}", file=sys.stderr)
             return 2
         province, _, city = (args.city or "").partition("/")
         scope = (
@@ -408,10 +390,10 @@ async def _supervisor(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        starts = _jalali_moment(args.starts)
-        ends = _jalali_moment(args.ends, end_of_day=True)
+        starts = jalali_moment(args.starts)
+        ends = jalali_moment(args.ends, end_of_day=True)
     except ValueError as exc:
-        print(f"unreadable date: {exc}; write it like 1405/09/01", file=sys.stderr)
+        print(f"unreadable date: {exc}", file=sys.stderr)
         return 2
     if ends <= starts:
         print("--to must not be before --from", file=sys.stderr)
