@@ -5,23 +5,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import jdatetime
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import configure_logging
 from services.booking import essential_only, set_essential_only
-from services.clock import TEHRAN, tehran_now
+from services.clock import TEHRAN, jalali_moment, tehran_now
 from services.closures import ClosureError, add_closure, closures_ahead
 from services.counter_api import new_api_token
-from services.importing import ImportFailed, ImportResult, import_catalogue, import_offices
+from services.importing import (
+    ImportFailed,
+    ImportResult,
+    import_catalogue,
+    import_closures,
+    import_offices,
+)
 from services.outbox import dead_letters, replay
 from services.privacy import Vault, secret_key_for
+from services.records import ClosureRecord
 from services.reports import figures_csv, office_figures
 from services.sample_data import load_sample
 from services.settings import Settings, SettingsError, load_settings
@@ -188,7 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("seed", help="load the shipped catalogue and sample offices")
 
     importing = commands.add_parser("import", help="load an operator's data file (CSV or JSON)")
-    importing.add_argument("kind", choices=["offices", "catalogue"])
+    importing.add_argument("kind", choices=["offices", "catalogue", "closures"])
     importing.add_argument("file", type=Path)
     return parser
 
@@ -248,39 +254,22 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _jalali_moment(text: str, *, end_of_day: bool = False) -> dt.datetime:
-    """``1405/09/10`` or ``1405/09/10 08:00`` (Persian digits welcome), Asia/Tehran."""
-    text = text.strip().translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
-    date_part, _, time_part = text.partition(" ")
-    year, month, day = (int(x) for x in date_part.replace("-", "/").split("/"))
-    gregorian = jdatetime.date(year, month, day).togregorian()
-    if time_part:
-        hour, minute = (int(x) for x in time_part.split(":"))
-        return dt.datetime.combine(gregorian, dt.time(hour, minute), TEHRAN)
-    moment = dt.datetime.combine(gregorian, dt.time(0, 0), TEHRAN)
-    return moment + dt.timedelta(days=1) if end_of_day else moment
-
-
 async def _closure(settings: Settings, args: argparse.Namespace) -> int:
     async with migrated(settings) as sessions:
         if args.closure_command == "list":
             for closure, code in await closures_ahead(sessions, tehran_now()):
-                where = code or closure.city or closure.province or "nation"
+                where = (
+                    code
+                    or (closure.city and f"{closure.province}/{closure.city}")
+                    or closure.province
+                    or "nation"
+                )
                 print(
                     f"{closure.id}\t{closure.scope}\t{where}\t"
                     f"{closure.starts_at.astimezone(TEHRAN):%Y-%m-%d %H:%M} → "
                     f"{closure.ends_at.astimezone(TEHRAN):%Y-%m-%d %H:%M}\t{closure.reason_fa}"
                 )
             return 0
-        try:
-            starts = _jalali_moment(args.starts)
-            ends = _jalali_moment(args.ends or args.starts, end_of_day=args.ends is None)
-        except ValueError as exc:
-            print(
-                f"unreadable date: {exc}; write it like 1405/09/10 or 1405/09/10 08:00",
-                file=sys.stderr,
-            )
-            return 2
         province, _, city = (args.city or "").partition("/")
         scope = (
             "office"
@@ -292,20 +281,40 @@ async def _closure(settings: Settings, args: argparse.Namespace) -> int:
             else "nation"
         )
         try:
+            record = ClosureRecord.model_validate(
+                {
+                    "scope": scope,
+                    "office": args.office,
+                    "province": args.province or province,
+                    "city": city,
+                    "from": args.starts,
+                    "to": args.ends,
+                    "reason": args.reason,
+                }
+            )
+        except ValidationError as exc:
+            for error in exc.errors():
+                option = "--" + ".".join(str(part) for part in error["loc"])
+                print(f"{option}: {error['msg']}", file=sys.stderr)
+            return 2
+        try:
             added = await add_closure(
                 sessions,
-                scope=scope,
-                starts_at=starts,
-                ends_at=ends,
-                reason_fa=args.reason,
+                scope=record.scope,
+                starts_at=record.starts_at,
+                ends_at=record.ends,
+                reason_fa=record.reason_fa,
                 now=tehran_now(),
-                office_code=args.office,
-                province=args.province or province or None,
-                city=city or None,
+                office_code=record.office,
+                province=record.province,
+                city=record.city,
             )
         except ClosureError as exc:
             print(exc, file=sys.stderr)
             return 2
+        if added.already_present:
+            print(f"closure {added.id} is already present (same place and times); nobody told")
+            return 0
         print(f"closure {added.id} added; {added.bookings_affected} booking(s) told")
     return 0
 
@@ -408,10 +417,10 @@ async def _supervisor(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        starts = _jalali_moment(args.starts)
-        ends = _jalali_moment(args.ends, end_of_day=True)
+        starts = jalali_moment(args.starts)
+        ends = jalali_moment(args.ends, end_of_day=True)
     except ValueError as exc:
-        print(f"unreadable date: {exc}; write it like 1405/09/01", file=sys.stderr)
+        print(f"unreadable date: {exc}", file=sys.stderr)
         return 2
     if ends <= starts:
         print("--to must not be before --from", file=sys.stderr)
@@ -476,10 +485,17 @@ async def _seed(settings: Settings) -> int:
 
 
 async def _import(settings: Settings, kind: str, path: Path) -> int:
-    importer = import_offices if kind == "offices" else import_catalogue
     async with migrated(settings) as sessions:
         try:
-            _print_result(kind, await importer(sessions, path))
+            if kind == "closures":
+                closures = await import_closures(sessions, path, tehran_now())
+                print(
+                    f"{closures.added} closures added, {closures.skipped} skipped as already "
+                    f"present; {closures.bookings_told} booking(s) told"
+                )
+            else:
+                importer = import_offices if kind == "offices" else import_catalogue
+                _print_result(kind, await importer(sessions, path))
         except ImportFailed as exc:
             print(f"{path}: {exc}", file=sys.stderr)
             return 1

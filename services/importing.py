@@ -1,4 +1,5 @@
-"""Load an operator's offices or catalogue from CSV or JSON: all of a file, or none of it.
+"""Load an operator's offices, catalogue or closures from CSV or JSON: all of a file, or none
+of it.
 
 Every row is validated first and every problem is reported by line and field; only a file
 without problems is written, in one transaction.
@@ -7,6 +8,7 @@ without problems is written, in one transaction.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -19,10 +21,19 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.clock import LATIN_DIGITS
+from services.closures import (
+    ClosurePlan,
+    ClosuresAnnounced,
+    ClosuresRefused,
+    announce_closures,
+    closure_problems,
+)
 from services.records import (
     WEEKDAYS,
     CatalogueFile,
     CategoryRecord,
+    ClosureRecord,
     NetworkRecord,
     OfficeRecord,
     ServiceRecord,
@@ -38,7 +49,7 @@ from services.storage.models import (
 )
 
 # Spreadsheets in Iran often carry Persian or Arabic-Indic digits.
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_DIGITS = LATIN_DIGITS
 _TRUE = {"1", "true", "yes", "y", "بله", "فعال"}
 _FALSE = {"0", "false", "no", "n", "خیر", "غیرفعال"}
 
@@ -72,6 +83,13 @@ class ImportFailed(Exception):
 class ImportResult:
     created: int
     updated: int
+
+
+@dataclass(frozen=True)
+class ClosuresImported:
+    added: int
+    skipped: int  # already stored: same scope, place, start and end
+    bookings_told: int
 
 
 R = TypeVar("R", bound=BaseModel)
@@ -337,6 +355,25 @@ def parse_catalogue(path: Path) -> tuple[CatalogueFile, list[tuple[int, ServiceR
     return catalogue, services
 
 
+def _read_closures(path: Path) -> tuple[list[tuple[int, ClosureRecord]], list[ImportProblem]]:
+    """The closures of a file that are well formed, and what is wrong with the others."""
+    text = path.read_text(encoding="utf-8")
+    problems: list[ImportProblem] = []
+    if _file_format(path, text) == "json":
+        raw_rows: list[tuple[int, Any]] = _json_records(text, "closures")
+    else:
+        raw_rows = list(_csv_rows(text))
+    records = _validate(ClosureRecord, raw_rows, problems)
+    seen: dict[tuple[object, ...], int] = {}
+    for line, record in records:
+        place = (record.office, record.province, record.city)
+        key = (record.scope, *place, record.starts_at, record.ends)
+        if key in seen:
+            problems.append(ImportProblem(line, "-", f"the same closure as line {seen[key]}"))
+        seen.setdefault(key, line)
+    return records, problems
+
+
 # --- Writing ---------------------------------------------------------------------------------
 
 
@@ -509,3 +546,44 @@ async def import_offices(
             raise ImportFailed(problems)
         session.add(DataImport(kind=kind, source=path.name, rows=len(offices)))
     return result
+
+
+async def import_closures(
+    sessions: async_sessionmaker[AsyncSession], path: Path, now: dt.datetime
+) -> ClosuresImported:
+    """Validate and announce a file of closures in one transaction, telling each citizen
+    booked inside one (once); closures already stored are skipped, so a re-import is safe."""
+    records, problems = _read_closures(path)
+    plans = [
+        ClosurePlan(
+            scope=r.scope,
+            starts_at=r.starts_at,
+            ends_at=r.ends,
+            reason_fa=r.reason_fa,
+            office_code=r.office,
+            province=r.province,
+            city=r.city,
+        )
+        for _, r in records
+    ]
+    lines = [line for line, _ in records]
+    announced = ClosuresAnnounced()
+    async with sessions() as session, session.begin():
+        if problems:
+            # The rows that did parse are checked too, so one round of fixes is enough.
+            wrong = await closure_problems(session, plans)
+        else:
+            try:
+                announced = await announce_closures(session, plans, now)
+                wrong = []
+            except ClosuresRefused as refused:
+                wrong = refused.problems
+        problems += [ImportProblem(lines[i], e.field, str(e)) for i, e in wrong]
+        if problems:
+            raise ImportFailed(sorted(problems, key=lambda p: p.line))  # rolls back
+        session.add(DataImport(kind="closures", source=path.name, rows=len(records)))
+    return ClosuresImported(
+        added=len(announced.added),
+        skipped=len(announced.present),
+        bookings_told=announced.bookings_told,
+    )

@@ -1,9 +1,11 @@
-"""Validated shapes of catalogue and office data, shared by the shipped sample and imports."""
+"""Validated shapes of catalogue, office and closure data, shared by the shipped sample,
+imports and the command line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -13,6 +15,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from services.clock import LATIN_DIGITS, jalali_moment, next_midnight
 
 WEEKDAYS = ("sat", "sun", "mon", "tue", "wed", "thu", "fri")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -150,3 +155,74 @@ class CatalogueFile(_Record):
     networks: list[NetworkRecord] = []
     categories: list[CategoryRecord] = []
     services: list[ServiceRecord]
+
+
+# Citizens read the reason inside their notice; a paragraph is plenty.
+REASON_MAX_LENGTH = 300
+PlaceName = Annotated[str, Field(max_length=100)]
+
+
+class ClosureRecord(_Record):
+    """A closure as an operator writes it: where (by scope), from when to when, and why.
+
+    Whether the place exists and suits the scope is for ``services.closures`` to say, against
+    the offices stored.
+    """
+
+    scope: Literal["office", "city", "province", "nation"]
+    office: str | None = Field(default=None, max_length=64)
+    province: PlaceName | None = None
+    city: PlaceName | None = None
+    starts_at: dt.datetime = Field(alias="from")
+    ends_at: dt.datetime | None = Field(default=None, alias="to")
+    reason_fa: str = Field(alias="reason", max_length=REASON_MAX_LENGTH)
+
+    @field_validator("office", "province", "city", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("office")
+    @classmethod
+    def _latin_code(cls, code: str | None) -> str | None:
+        return code.translate(LATIN_DIGITS) if code else code
+
+    @field_validator("reason_fa")
+    @classmethod
+    def _reason_given(cls, reason: str) -> str:
+        if not reason:
+            raise PydanticCustomError("reason_missing", "say why, in Persian: citizens read it")
+        return reason
+
+    @field_validator("starts_at", mode="before")
+    @classmethod
+    def _jalali_start(cls, value: Any) -> dt.datetime:
+        return _jalali(value, end_of_day=False)
+
+    @field_validator("ends_at", mode="before")
+    @classmethod
+    def _jalali_end(cls, value: Any) -> dt.datetime | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return _jalali(value, end_of_day=True)  # a date alone: through that whole day
+
+    @property
+    def ends(self) -> dt.datetime:
+        """The end as written, or the end of the day it starts."""
+        return self.ends_at or next_midnight(self.starts_at)
+
+
+def _jalali(value: Any, *, end_of_day: bool) -> dt.datetime:
+    if not isinstance(value, str):
+        # Not a timestamp or a Gregorian datetime: operators write Jalali text.
+        raise PydanticCustomError(
+            "jalali_date", "write the date as text, like 1405/09/10 or 1405/09/10 08:00"
+        )
+    try:
+        return jalali_moment(value, end_of_day=end_of_day)
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "jalali_date", "unreadable date: {why}", {"why": str(exc)}
+        ) from None
