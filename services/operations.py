@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.storage.models import BOOKING_STATUSES, OUTBOX_CHANNELS, Booking, OutboxEvent
@@ -26,9 +27,16 @@ class Figures:
 
 
 async def database_answers(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Raises when the database cannot run ``SELECT 1``."""
-    async with sessions() as session:
-        await session.execute(text("SELECT 1"))
+    """Raises when the database cannot run ``SELECT 1``. A pooled connection the server
+    dropped (a restart) fails once and renews the pool: that is not the database down."""
+    for attempt in (1, 2):
+        try:
+            async with sessions() as session:
+                await session.execute(text("SELECT 1"))
+            return
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
 
 
 async def figures(sessions: async_sessionmaker[AsyncSession], now: dt.datetime) -> Figures:

@@ -61,10 +61,12 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     # Each update in flight holds one connection for its chat's advisory lock and borrows
-    # another for its queries: the pool must outnumber the updates handled at once.
-    return create_async_engine(
-        database_url, echo=echo, pool_pre_ping=True, pool_size=20, max_overflow=30
-    )
+    # another for its queries: the pool must outnumber the updates handled at once. No
+    # pre-ping: a round trip per checkout cost a fifth of the throughput (bench/e2e.py).
+    # After a database restart the first use of an old connection fails and renews the
+    # whole pool; an update's first use is retried (services.conversation), anything else
+    # fails once and is tried again (Telegram re-sends, the outbox and jobs come back).
+    return create_async_engine(database_url, echo=echo, pool_size=20, max_overflow=30)
 
 
 def insert_for(dialect: str) -> Callable[..., postgresql.Insert | sqlite.Insert]:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.conversation import ConversationStore
-from services.storage.db import create_engine
+from services.operations import database_answers
+from services.storage.db import create_engine, session_factory
+from services.storage.migrate import upgrade_to_head
 
 
 async def test_state_written_by_one_store_is_read_by_a_fresh_one(
@@ -58,3 +62,40 @@ async def test_one_chat_is_handled_in_order_and_no_update_is_lost(
             assert conversation.version == 20
     finally:
         await engine2.dispose()
+
+
+async def test_a_database_restart_is_invisible_to_the_next_update(postgres_url: str) -> None:
+    """The pool does not ping its connections; when the server has dropped them all (as a
+    restart does), the next update still finds its conversation, and the handlers' own
+    queries after it get fresh connections."""
+    engine = create_engine(postgres_url)
+    await upgrade_to_head(engine)
+    store = ConversationStore(engine)
+    try:
+        async with store.open(42, user_id=7) as conversation:
+            conversation.go("booking", "choose_day", office=12)
+        assert await _drop_connections(postgres_url) >= 1  # the store's pooled connections
+        async with store.open(42) as conversation:
+            assert conversation.at("booking", "choose_day")
+            assert conversation.data == {"office": 12}
+            conversation.go("booking", "choose_time", office=12)
+        async with session_factory(engine)() as session:
+            assert await session.scalar(text("SELECT step FROM dialog_states")) == "choose_time"
+        # /healthz after a restart: the database is up, whatever the pool held.
+        assert await _drop_connections(postgres_url) >= 1
+        await database_answers(session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+async def _drop_connections(url: str) -> int:
+    """What a server restart does to clients: every connection to the database is cut."""
+    server = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        dropped: int = await server.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return dropped
+    finally:
+        await server.close()
