@@ -89,8 +89,9 @@ class Cursor:
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Cursor:
-        rows = list(parameters)  # a generator could not be read twice
-        await _patiently(lambda: self._cursor.executemany(sql, rows))
+        # Not retried: it runs inside a transaction that already holds the write lock
+        # (BEGIN IMMEDIATE waited for it), and a retry after some rows went in would repeat them.
+        self._cursor.executemany(sql, parameters)
         return self
 
     async def fetchone(self) -> Any:
