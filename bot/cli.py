@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import configure_logging
 from services.booking import essential_only, set_essential_only
-from services.clock import TEHRAN, jalali_moment, tehran_now
+from services.clock import jalali_moment, jalali_text, tehran_now
 from services.closures import ClosureError, add_closure, closures_ahead
 from services.counter_api import new_api_token
 from services.importing import (
@@ -266,8 +266,8 @@ async def _closure(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 print(
                     f"{closure.id}\t{closure.scope}\t{where}\t"
-                    f"{closure.starts_at.astimezone(TEHRAN):%Y-%m-%d %H:%M} → "
-                    f"{closure.ends_at.astimezone(TEHRAN):%Y-%m-%d %H:%M}\t{closure.reason_fa}"
+                    f"{jalali_text(closure.starts_at)} → {jalali_text(closure.ends_at)}\t"
+                    f"{closure.reason_fa}"
                 )
             return 0
         province, _, city = (args.city or "").partition("/")

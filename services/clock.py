@@ -54,3 +54,10 @@ def jalali_moment(text: str, *, end_of_day: bool = False) -> dt.datetime:
     if hour > 23 or minute > 59:
         raise ValueError(f"{text!r} has no such time of day (00:00 to 23:59)")
     return dt.datetime.combine(day, dt.time(hour, minute), TEHRAN)
+
+
+def jalali_text(moment: dt.datetime) -> str:
+    """A moment as an operator types it (``1405/09/10 08:00``, Tehran time): what
+    ``jalali_moment`` reads back."""
+    local = moment.astimezone(TEHRAN)
+    return f"{jdatetime.date.fromgregorian(date=local.date()):%Y/%m/%d} {local:%H:%M}"

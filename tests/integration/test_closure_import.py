@@ -191,18 +191,16 @@ async def test_a_province_file_tells_exactly_the_citizens_booked_inside_its_clos
 
     assert await pishkhan("closure", "list") == 0
     listed = capsys.readouterr().out.splitlines()
-    day = f"{SATURDAY:%Y-%m-%d}"
+    day, next_day = jalali(SATURDAY), jalali(SUNDAY)  # Jalali, as operators type them
     assert len(listed) == 3
     assert any(
         f"\toffice\tTEH-1\t{day} 08:00 → {day} 12:00\t{POWER_CUT}" in line for line in listed
     )
     assert any(
-        f"\tcity\tاصفهان/اصفهان\t{day} 00:00 → {SUNDAY:%Y-%m-%d} 00:00\t{SMOG}" in line
-        for line in listed
+        f"\tcity\tاصفهان/اصفهان\t{day} 00:00 → {next_day} 00:00\t{SMOG}" in line for line in listed
     )
     assert any(
-        f"\tprovince\tالبرز\t{day} 00:00 → {SUNDAY:%Y-%m-%d} 00:00\t{ENERGY}" in line
-        for line in listed
+        f"\tprovince\tالبرز\t{day} 00:00 → {next_day} 00:00\t{ENERGY}" in line for line in listed
     )
 
 
@@ -366,8 +364,8 @@ async def test_closure_add_follows_the_same_rules_as_the_file(
     assert "already present" in capsys.readouterr().out
     assert await closed_notices(sessions) == [(booked.tehran_other_office, POWER_CUT)]
     assert await pishkhan("closure", "list") == 0
-    day = f"{SATURDAY:%Y-%m-%d}"
-    assert f"TEH-2\t{day} 09:00 → {SUNDAY:%Y-%m-%d} 00:00" in capsys.readouterr().out
+    day = jalali(SATURDAY)
+    assert f"TEH-2\t{day} 09:00 → {jalali(SUNDAY)} 00:00" in capsys.readouterr().out
 
     typo = ["closure", "add", "--city", "تهران/تهرن", "--from", jalali(SATURDAY)]
     assert await pishkhan(*typo, "--reason", SMOG) == 2

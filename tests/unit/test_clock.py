@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from services.clock import TEHRAN, jalali_moment, next_midnight
+from services.clock import TEHRAN, jalali_moment, jalali_text, next_midnight
 
 
 def tehran(*parts: int) -> dt.datetime:
@@ -61,3 +61,9 @@ def test_next_midnight_is_the_end_of_the_tehran_day_even_from_utc() -> None:
     late = dt.datetime(2026, 11, 27, 22, 0, tzinfo=dt.UTC)
     assert next_midnight(late) == tehran(2026, 11, 29)
     assert next_midnight(tehran(2026, 11, 28)) == tehran(2026, 11, 29)
+
+
+def test_a_moment_is_written_as_the_operator_types_it_and_reads_back() -> None:
+    moment = dt.datetime(2026, 12, 1, 8, 30, tzinfo=dt.UTC)  # 12:00 in Tehran (UTC+3:30)
+    assert jalali_text(moment) == "1405/09/10 12:00"
+    assert jalali_moment(jalali_text(moment)) == moment
