@@ -258,6 +258,19 @@ async def drive(telegram: Telegram, session: Session, citizens: int, sessions: i
     return run
 
 
+async def measure(
+    telegram: Telegram, session: Session, pid: int, citizens: int, sessions: int
+) -> Run:
+    """A warm-up of a tenth of the sessions, then the measured ones, with the CPU time and
+    peak memory of the bot's processes (``pid`` and its children)."""
+    await drive(telegram, session, citizens, max(citizens, sessions // 10))
+    used = cpu_seconds(pid)
+    run = await drive(telegram, session, citizens, sessions)
+    run.cpu_seconds = cpu_seconds(pid) - used
+    run.peak_rss_mib = peak_rss_mib(pid)
+    return run
+
+
 def family(pid: int) -> list[int]:
     """A process and its children (the workers of a pool)."""
     pids = [pid]
@@ -379,11 +392,7 @@ async def bench_pishkhan(setup: str, citizens: int, sessions: int) -> Run:
         async with process(arguments, environment, health, http) as bot:
             await asyncio.sleep(1.0 if workers == "1" else 4.0)  # every worker up
             telegram = Telegram(http, standin, f"http://127.0.0.1:{port}/telegram")
-            await drive(telegram, citizen_session, citizens, max(citizens, sessions // 10))
-            used = cpu_seconds(bot.pid)
-            run = await drive(telegram, citizen_session, citizens, sessions)
-            run.cpu_seconds = cpu_seconds(bot.pid) - used
-            run.peak_rss_mib = peak_rss_mib(bot.pid)
+            run = await measure(telegram, citizen_session, bot.pid, citizens, sessions)
     await standin.stop()
     return run
 
@@ -397,11 +406,7 @@ async def bench_echo(citizens: int, sessions: int) -> Run:
         arguments = [sys.executable, "-m", "bench.echo_bot", TOKEN, SECRET]
         async with process(arguments, environment, None, http) as bot:
             telegram = Telegram(http, standin, f"http://127.0.0.1:{port}/telegram")
-            await drive(telegram, echo_session, citizens, max(citizens, sessions // 10))
-            used = cpu_seconds(bot.pid)
-            run = await drive(telegram, echo_session, citizens, sessions)
-            run.cpu_seconds = cpu_seconds(bot.pid) - used
-            run.peak_rss_mib = peak_rss_mib(bot.pid)
+            run = await measure(telegram, echo_session, bot.pid, citizens, sessions)
     await standin.stop()
     return run
 
@@ -425,11 +430,7 @@ async def bench_durable_echo(citizens: int, sessions: int) -> Run:
         health = f"http://127.0.0.1:{port}/healthz"
         async with process(arguments, environment, health, http) as bot:
             telegram = Telegram(http, standin, f"http://127.0.0.1:{port}/telegram")
-            await drive(telegram, echo_session, citizens, max(citizens, sessions // 10))
-            used = cpu_seconds(bot.pid)
-            run = await drive(telegram, echo_session, citizens, sessions)
-            run.cpu_seconds = cpu_seconds(bot.pid) - used
-            run.peak_rss_mib = peak_rss_mib(bot.pid)
+            run = await measure(telegram, echo_session, bot.pid, citizens, sessions)
     await standin.stop()
     return run
 
