@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.storage import inline_sqlite
 from services.storage.db import create_engine, session_factory
@@ -25,6 +26,12 @@ async def database(tmp_path: Path) -> str:
     await upgrade_to_head(engine)
     await engine.dispose()
     return str(path)
+
+
+async def _switch_crisis_on(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """A write through the bot's own engine: one operator switch row."""
+    async with sessions() as session, session.begin():
+        session.add(OperatorSwitch(key="crisis", value="on"))
 
 
 async def _ticks_while(work: asyncio.Task[None]) -> int:
@@ -47,13 +54,9 @@ async def test_a_write_waits_for_another_process_lock_without_blocking_the_loop(
     engine = create_engine(f"sqlite+aiosqlite:///{database}")
     sessions = session_factory(engine)
 
-    async def write() -> None:
-        async with sessions() as session, session.begin():
-            session.add(OperatorSwitch(key="crisis", value="on"))
-
     try:
         started = time.monotonic()
-        work = asyncio.create_task(write())
+        work = asyncio.create_task(_switch_crisis_on(sessions))
         ticks = await _ticks_while(work)
         await work
         waited = time.monotonic() - started
@@ -76,12 +79,8 @@ async def test_a_lock_held_too_long_ends_in_an_error_not_a_hang(
     engine = create_engine(f"sqlite+aiosqlite:///{database}")
     sessions = session_factory(engine)
 
-    async def write() -> None:
-        async with sessions() as session, session.begin():
-            session.add(OperatorSwitch(key="crisis", value="on"))
-
     try:
-        work = asyncio.create_task(write())
+        work = asyncio.create_task(_switch_crisis_on(sessions))
         ticks = await _ticks_while(work)
         with pytest.raises(OperationalError, match="locked"):
             await work
