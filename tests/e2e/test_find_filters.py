@@ -115,23 +115,31 @@ def redrawn(pressed: Reply, results: Reply) -> BotMessage:
     return message
 
 
+async def _close_on_saturday(
+    world: World, office_code: str, from_hour: int, to_hour: int, reason: str
+) -> None:
+    """An office closed for some hours of SATURDAY (announced the hour before), and the
+    bot's directory reloaded as it would be on its next search."""
+    await add_closure(
+        world.deps.sessions,
+        scope="office",
+        office_code=office_code,
+        starts_at=dt.datetime.combine(SATURDAY, dt.time(from_hour), TEHRAN),
+        ends_at=dt.datetime.combine(SATURDAY, dt.time(to_hour), TEHRAN),
+        reason_fa=reason,
+        now=dt.datetime.combine(SATURDAY, dt.time(from_hour - 1), TEHRAN),
+    )
+    world.deps.directory.expire()
+    await world.deps.directory.fresh(find.tehran_now())
+
+
 async def test_open_now_hides_an_office_closed_at_that_moment_and_shows_it_again(
     world: World, clock: Callable[[str], None]
 ) -> None:
     offering = await candidates(world)
     nearest = offering[0]
     assert nearest.open_on_saturday_at("10:00")  # only the closure keeps it shut
-    await add_closure(
-        world.deps.sessions,
-        scope="office",
-        office_code=nearest.code,
-        starts_at=dt.datetime.combine(SATURDAY, dt.time(9), TEHRAN),
-        ends_at=dt.datetime.combine(SATURDAY, dt.time(12), TEHRAN),
-        reason_fa="قطعی برق",
-        now=dt.datetime.combine(SATURDAY, dt.time(8), TEHRAN),
-    )
-    world.deps.directory.expire()
-    await world.deps.directory.fresh(find.tehran_now())  # the bot would on its next search
+    await _close_on_saturday(world, nearest.code, 9, 12, "قطعی برق")
 
     mina = world.client.person(6001, "مینا")
     results = await results_at_valiasr(world, mina)
@@ -248,17 +256,7 @@ async def test_filters_survive_further_away(world: World, clock: Callable[[str],
     offering = await candidates(world)
     registry = (await network_names(world))["civil_registry"]
     closed = next(c for c in offering if c.network == "civil_registry")
-    await add_closure(
-        world.deps.sessions,
-        scope="office",
-        office_code=closed.code,
-        starts_at=dt.datetime.combine(SATURDAY, dt.time(8), TEHRAN),
-        ends_at=dt.datetime.combine(SATURDAY, dt.time(11), TEHRAN),
-        reason_fa="بازسازی",
-        now=dt.datetime.combine(SATURDAY, dt.time(7), TEHRAN),
-    )
-    world.deps.directory.expire()
-    await world.deps.directory.fresh(find.tehran_now())  # the bot would on its next search
+    await _close_on_saturday(world, closed.code, 8, 11, "بازسازی")
     expected = [
         c.name
         for c in offering
