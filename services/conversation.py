@@ -18,12 +18,11 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services import inbound
 from services.inbound import Arrival, FloodLimit, Incoming
-from services.storage.db import insert_for
+from services.storage.db import insert_for, once_more_if_dropped
 from services.storage.models import DialogState, utcnow
 
 _states = cast(Table, DialogState.__table__)
@@ -132,30 +131,28 @@ class ConversationStore:
                 await connection.close()
 
     async def _locked(self, chat_id: int) -> AsyncConnection:
-        """A pooled connection holding the chat's advisory lock. The pool does not ping
-        (a round trip per checkout): a connection left over from before a database restart
-        fails on first use, which renews the whole pool, and this is the first use of an
-        update, with nothing done yet, so one more try on a fresh connection hides it."""
-        for attempt in (1, 2):
-            connection = await self._engine.connect()
-            try:
-                # No transaction around the lock: it would cost a BEGIN and a COMMIT each time.
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
-                timeout = f"{int(self._lock_timeout * 1000)}ms"
-                if connection.info.get("lock_timeout") != timeout:  # once per pooled connection
-                    # A worker stuck on a chat must not hang this one forever: past the
-                    # timeout the update fails, stays stored, and is handled again later.
-                    await connection.execute(
-                        text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": timeout}
-                    )
-                    connection.info["lock_timeout"] = timeout
-                await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": chat_id})
-                return connection
-            except DBAPIError as error:
-                await connection.close()
-                if attempt == 2 or not error.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
+        """A pooled connection holding the chat's advisory lock; the first use of an
+        update, with nothing done yet, so a connection the server dropped is retried."""
+        return await once_more_if_dropped(lambda: self._lock_on_a_connection(chat_id))
+
+    async def _lock_on_a_connection(self, chat_id: int) -> AsyncConnection:
+        connection = await self._engine.connect()
+        try:
+            # No transaction around the lock: it would cost a BEGIN and a COMMIT each time.
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            timeout = f"{int(self._lock_timeout * 1000)}ms"
+            if connection.info.get("lock_timeout") != timeout:  # once per pooled connection
+                # A worker stuck on a chat must not hang this one forever: past the timeout
+                # the update fails, stays stored, and is handled again later.
+                await connection.execute(
+                    text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": timeout}
+                )
+                connection.info["lock_timeout"] = timeout
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": chat_id})
+        except BaseException:
+            await connection.close()
+            raise
+        return connection
 
     async def _save(self, connection: AsyncConnection, conversation: Conversation) -> None:
         await connection.execute(

@@ -7,9 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.storage.db import once_more_if_dropped
 from services.storage.models import BOOKING_STATUSES, OUTBOX_CHANNELS, Booking, OutboxEvent
 
 
@@ -29,14 +29,12 @@ class Figures:
 async def database_answers(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Raises when the database cannot run ``SELECT 1``. A pooled connection the server
     dropped (a restart) fails once and renews the pool: that is not the database down."""
-    for attempt in (1, 2):
-        try:
-            async with sessions() as session:
-                await session.execute(text("SELECT 1"))
-            return
-        except DBAPIError as error:
-            if attempt == 2 or not error.connection_invalidated:
-                raise
+
+    async def select_one() -> None:
+        async with sessions() as session:
+            await session.execute(text("SELECT 1"))
+
+    await once_more_if_dropped(select_one)
 
 
 async def figures(sessions: async_sessionmaker[AsyncSession], now: dt.datetime) -> Figures:

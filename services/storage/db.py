@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -67,6 +68,22 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     # whole pool; an update's first use is retried (services.conversation), anything else
     # fails once and is tried again (Telegram re-sends, the outbox and jobs come back).
     return create_async_engine(database_url, echo=echo, pool_size=20, max_overflow=30)
+
+
+T = TypeVar("T")
+
+
+async def once_more_if_dropped(operation: Callable[[], Awaitable[T]]) -> T:
+    """``operation()``, tried a second time when its connection had been dropped by the
+    server (a restart): the pool does not ping, so the first use of an old connection
+    fails and renews the whole pool. Only for an operation that has changed nothing when
+    it fails (its first statement, or a read)."""
+    try:
+        return await operation()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    return await operation()
 
 
 def insert_for(dialect: str) -> Callable[..., postgresql.Insert | sqlite.Insert]:
