@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -35,7 +35,7 @@ from tests.conftest import free_port, fresh_postgres_database
 from tests.e2e.test_booking import TEHRAN, book_to_summary
 from tests.e2e.test_webhook_mode import start_update
 
-PISHKHAN = shutil.which("pishkhan") or "pishkhan"
+PISHKHAN = str(Path(sys.executable).parent / "pishkhan")
 SECRET = "workers-secret"
 
 
