@@ -23,8 +23,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.hygiene import update_of
 from bot.metrics import CountingRateLimiter, observed
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, UpdatesRequest
 from dialogs import (
     booking,
     choosing,
@@ -146,7 +147,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         stalled = await inbound.claim_stalled(self._deps.engine, utcnow(), self._lease)
         for item in stalled:
             data = json.loads(self._deps.vault.decrypt(item.body))
-            update = Update.de_json(data, application.bot)
+            update = update_of(data, application.bot)  # cleaned as when it first came
             # Stored and not handled: the store lets it through, under the chat's lock.
             await self.process_update(update, application.process_update(update))
         if stalled:
@@ -280,8 +281,9 @@ def build_application(
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         # aiohttp instead of PTB's default httpx: less CPU per request (bot.transport).
         .request(AiohttpRequest(connection_pool_size=64, proxy=deps.settings.telegram_proxy))
+        # Polled updates are cleaned of control and bidi characters as they arrive.
         .get_updates_request(
-            AiohttpRequest(connection_pool_size=1, proxy=deps.settings.telegram_proxy)
+            UpdatesRequest(connection_pool_size=1, proxy=deps.settings.telegram_proxy)
         )
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(ChatOrderedUpdates(deps))

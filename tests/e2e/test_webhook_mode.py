@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -234,3 +235,58 @@ async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed(
     async with hooked.deps.sessions() as session:
         row = await session.get(InboundUpdate, 880002)
         assert row is not None and row.throttled == "expired" and row.body is None
+
+
+def _deep_update(update_id: int, depth: int) -> bytes:
+    """An authenticated body whose message is an array nested ``depth`` levels deep."""
+    return b'{"update_id":%d,"message":%s%s}' % (update_id, b"[" * depth, b"]" * depth)
+
+
+async def test_malformed_updates_get_400_one_log_line_each_and_store_nothing(
+    hooked: Hooked, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram retries a 5xx for hours: what can never be handled is refused as a 400."""
+    typed = start_update(777100, 9103, "X")
+    typed["message"]["text"] = "0499370899"  # a national code: never quoted in the log
+    huge_chat = json.loads(json.dumps(typed))
+    huge_chat["message"]["chat"]["id"] = huge_chat["message"]["from"]["id"] = 2**63
+    huge_id = {**typed, "update_id": 2**63}
+    text_chat = json.loads(json.dumps(typed))
+    text_chat["message"]["chat"]["id"] = "9103"
+    bodies = [
+        json.dumps({"update_id": 777101, "message": "hi"}).encode(),
+        _deep_update(777102, 30_000),
+        json.dumps(huge_id).encode(),
+        json.dumps(huge_chat).encode(),
+        json.dumps(text_chat).encode(),
+        json.dumps({"update_id": 777103, "message": {"message_id": 1}}).encode(),
+    ]
+    caplog.set_level(logging.INFO)
+    async with ClientSession() as http:
+        for body in bodies:
+            headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+            async with http.post(hooked.url, data=body, headers=headers) as response:
+                assert response.status == 400, body[:80]
+    refusals = [r for r in caplog.records if "not a Telegram update" in r.getMessage()]
+    assert len(refusals) == len(bodies)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "0499370899" not in caplog.text
+    assert await _count(hooked, InboundUpdate) == 0
+    assert await _count(hooked, DialogState) == 0
+
+
+async def test_control_characters_posted_to_the_webhook_never_reach_the_chat(
+    hooked: Hooked,
+) -> None:
+    """The webhook cleans an update as polling does: a NUL and a bidi override in the
+    name are gone from the greeting, the update is handled once."""
+    await hooked.client.person(9104, "نگار").says("سلام")  # the chat exists
+    update = start_update(777200, 9104, "\u202eنگار\x00")
+    seq = (await hooked.client.state())["seq"]
+    async with (
+        ClientSession() as http,
+        http.post(hooked.url, json=update, headers={SECRET_HEADER: SECRET}) as response,
+    ):
+        assert response.status == 200
+    reply = await hooked.client.wait(9104, seq, within=10)
+    assert reply.messages[0].text.startswith("سلام نگار!")
