@@ -172,6 +172,20 @@ def _discard(coroutine: Awaitable[Any]) -> None:
         coroutine.close()
 
 
+class ButtonHandler(CallbackQueryHandler[BotContext, Any]):
+    """A press of one of our buttons: data its pattern accepts, under a message in a chat.
+
+    PTB hands a press with empty data to every handler without asking its pattern, and a
+    press with no message under it (an inline message's) is none of ours: both are left
+    to the stale-button answer."""
+
+    def check_update(self, update: object) -> bool | object | None:
+        query = update.callback_query if isinstance(update, Update) else None
+        if query is not None and (not query.data or query.message is None):
+            return False
+        return super().check_update(update)
+
+
 def _carries(kind: type[CallbackData]) -> Callable[[object], bool]:
     """A CallbackQueryHandler pattern: the button's data parses as this kind."""
     return lambda data: isinstance(CallbackData.parse(data), kind)
@@ -205,28 +219,28 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
             menu.group_hint,
             filters=filters.ChatType.GROUPS,
         ),
-        CallbackQueryHandler(menu.menu_choice, pattern=_carries(MenuChoice)),
-        CallbackQueryHandler(routing.service_chosen, pattern=_carries(ServicePick)),
-        CallbackQueryHandler(find.office_chosen, pattern=_carries(OfficeAction)),
-        CallbackQueryHandler(find.page_chosen, pattern=_carries(FindPage)),
-        CallbackQueryHandler(find.more_chosen, pattern=_carries(FindMore)),
-        CallbackQueryHandler(booking.day_chosen, pattern=_carries(BookDay)),
-        CallbackQueryHandler(booking.time_chosen, pattern=_new_booking_time),
-        CallbackQueryHandler(my_bookings.time_chosen, pattern=_carries(BookTime)),
-        CallbackQueryHandler(booking.nav_chosen, pattern=_carries(BookNav)),
-        CallbackQueryHandler(booking.confirmed, pattern=_carries(BookConfirm)),
-        CallbackQueryHandler(my_bookings.chosen, pattern=_carries(MyBooking)),
-        CallbackQueryHandler(tracking.code_chosen, pattern=_carries(TrackCode)),
-        CallbackQueryHandler(staff.action_chosen, pattern=_carries(StaffAction)),
-        CallbackQueryHandler(staff.cancel_chosen, pattern=_carries(StaffCancel)),
-        CallbackQueryHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
-        CallbackQueryHandler(feedback.chosen, pattern=_carries(Rate)),
-        CallbackQueryHandler(complaint.step_chosen, pattern=_carries(ComplaintStep)),
-        CallbackQueryHandler(complaint.confirmed, pattern=_carries(ComplaintConfirm)),
-        CallbackQueryHandler(supervision.action_chosen, pattern=_carries(SuperviseAction)),
-        CallbackQueryHandler(supervision.reject_chosen, pattern=_carries(SuperviseReject)),
-        CallbackQueryHandler(supervision.open_more_chosen, pattern=_carries(OpenMore)),
-        CallbackQueryHandler(menu.stale_button),
+        ButtonHandler(menu.menu_choice, pattern=_carries(MenuChoice)),
+        ButtonHandler(routing.service_chosen, pattern=_carries(ServicePick)),
+        ButtonHandler(find.office_chosen, pattern=_carries(OfficeAction)),
+        ButtonHandler(find.page_chosen, pattern=_carries(FindPage)),
+        ButtonHandler(find.more_chosen, pattern=_carries(FindMore)),
+        ButtonHandler(booking.day_chosen, pattern=_carries(BookDay)),
+        ButtonHandler(booking.time_chosen, pattern=_new_booking_time),
+        ButtonHandler(my_bookings.time_chosen, pattern=_carries(BookTime)),
+        ButtonHandler(booking.nav_chosen, pattern=_carries(BookNav)),
+        ButtonHandler(booking.confirmed, pattern=_carries(BookConfirm)),
+        ButtonHandler(my_bookings.chosen, pattern=_carries(MyBooking)),
+        ButtonHandler(tracking.code_chosen, pattern=_carries(TrackCode)),
+        ButtonHandler(staff.action_chosen, pattern=_carries(StaffAction)),
+        ButtonHandler(staff.cancel_chosen, pattern=_carries(StaffCancel)),
+        ButtonHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
+        ButtonHandler(feedback.chosen, pattern=_carries(Rate)),
+        ButtonHandler(complaint.step_chosen, pattern=_carries(ComplaintStep)),
+        ButtonHandler(complaint.confirmed, pattern=_carries(ComplaintConfirm)),
+        ButtonHandler(supervision.action_chosen, pattern=_carries(SuperviseAction)),
+        ButtonHandler(supervision.reject_chosen, pattern=_carries(SuperviseReject)),
+        ButtonHandler(supervision.open_more_chosen, pattern=_carries(OpenMore)),
+        CallbackQueryHandler(menu.stale_button),  # what no button above took
         MessageHandler(private & filters.COMMAND, menu.unknown_command),
         MessageHandler(private & filters.LOCATION, find.location_shared),
         MessageHandler(private & filters.CONTACT, booking.contact_shared),
