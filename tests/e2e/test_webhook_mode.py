@@ -290,3 +290,26 @@ async def test_control_characters_posted_to_the_webhook_never_reach_the_chat(
         assert response.status == 200
     reply = await hooked.client.wait(9104, seq, within=10)
     assert reply.messages[0].text.startswith("سلام نگار!")
+
+
+async def test_the_recovery_pass_cleans_a_stored_update_as_it_first_came(
+    hooked: Hooked,
+) -> None:
+    """The webhook stores the body as Telegram sent it: taken up again, it is cleaned."""
+    chat = 9303
+    await hooked.client.person(chat, "ژاله").says("سلام")
+    update = start_update(880003, chat, "ژا\x00له\u202e")
+    body = hooked.deps.vault.encrypt(json.dumps(update))
+    async with hooked.deps.engine.begin() as connection:
+        await inbound.arrive(
+            connection,
+            inbound.Incoming(880003, chat, chat, body),
+            utcnow() - dt.timedelta(minutes=5),
+            dt.timedelta(seconds=30),
+        )
+    processor = hooked.application.update_processor
+    assert isinstance(processor, ChatOrderedUpdates)
+    seq = (await hooked.client.state())["seq"]
+    assert await processor.recover() == 1
+    reply = await hooked.client.wait(chat, seq, within=10)
+    assert reply.messages[0].text.startswith("سلام ژاله!")
