@@ -180,6 +180,22 @@ async def test_the_same_update_delivered_five_times_books_once_and_tells_staff_o
     assert office.name  # the group is this office's
 
 
+async def stored_unfinished(
+    hooked: Hooked,
+    update: dict[str, Any],
+    received: dt.datetime,
+    lease: dt.timedelta = dt.timedelta(seconds=30),
+) -> inbound.Arrival:
+    """The update as a worker stores it (its body as Telegram sent it, encrypted) before
+    it dies, unhandled."""
+    chat = update["message"]["chat"]["id"]
+    body = hooked.deps.vault.encrypt(json.dumps(update))
+    async with hooked.deps.engine.begin() as connection:
+        return await inbound.arrive(
+            connection, inbound.Incoming(update["update_id"], chat, chat, body), received, lease
+        )
+
+
 async def test_an_update_stored_by_a_worker_that_died_is_handled_by_another(
     hooked: Hooked,
 ) -> None:
@@ -189,12 +205,7 @@ async def test_an_update_stored_by_a_worker_that_died_is_handled_by_another(
     await hooked.client.person(chat, "ژاله").says("سلام")  # the chat exists
     update = start_update(880001, chat, "ژاله")
     earlier = utcnow() - dt.timedelta(minutes=5)
-    body = hooked.deps.vault.encrypt(json.dumps(update))
-    lease = dt.timedelta(seconds=30)
-    async with hooked.deps.engine.begin() as connection:
-        stored = await inbound.arrive(
-            connection, inbound.Incoming(880001, chat, chat, body), earlier, lease
-        )
+    stored = await stored_unfinished(hooked, update, earlier, dt.timedelta(seconds=30))
     assert stored is inbound.Arrival.NEW
     processor = hooked.application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)
@@ -221,11 +232,7 @@ async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed(
     await hooked.client.person(chat, "بهار").says("سلام")
     update = start_update(880002, chat, "بهار")
     long_ago = utcnow() - inbound.GIVE_UP - dt.timedelta(minutes=1)
-    body = hooked.deps.vault.encrypt(json.dumps(update))
-    async with hooked.deps.engine.begin() as connection:
-        await inbound.arrive(
-            connection, inbound.Incoming(880002, chat, chat, body), long_ago, dt.timedelta(0)
-        )
+    await stored_unfinished(hooked, update, long_ago, dt.timedelta(0))
     before = len(await hooked.client.messages(chat))
     processor = hooked.application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)
@@ -299,14 +306,7 @@ async def test_the_recovery_pass_cleans_a_stored_update_as_it_first_came(
     chat = 9303
     await hooked.client.person(chat, "ژاله").says("سلام")
     update = start_update(880003, chat, "ژا\x00له\u202e")
-    body = hooked.deps.vault.encrypt(json.dumps(update))
-    async with hooked.deps.engine.begin() as connection:
-        await inbound.arrive(
-            connection,
-            inbound.Incoming(880003, chat, chat, body),
-            utcnow() - dt.timedelta(minutes=5),
-            dt.timedelta(seconds=30),
-        )
+    await stored_unfinished(hooked, update, utcnow() - dt.timedelta(minutes=5))
     processor = hooked.application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)
     seq = (await hooked.client.state())["seq"]
