@@ -4,13 +4,14 @@ pass, goes through ``cleaned_update`` before python-telegram-bot builds its obje
 Its strings are cleaned of control and bidi characters (``nlp.hygiene``), so no handler,
 database or staff card ever sees them, and entity offsets move with the text they point
 into. What Telegram never sends, and the database could not store, is refused here as a
-``MalformedUpdate``: nesting deeper than any update, integers past 64 bits, an update whose
-parts are not the objects they must be.
+``MalformedUpdate``: nesting deeper than any update, integers past 64 bits, numbers that are
+not finite, an update whose parts are not the objects they must be.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any, Final
 
 from telegram import Bot, Update
@@ -103,6 +104,8 @@ def _cleaned_tree(data: JSONDict) -> JSONDict:
                 node[key] = clean_user_text(value)
             elif _is_int(value) and not -INT64_LIMIT <= value < INT64_LIMIT:
                 raise MalformedUpdate("an integer past 64 bits")
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise MalformedUpdate("a number that is not finite")  # NaN, Infinity, 1e999
             elif isinstance(value, dict | list):
                 stack.append((value, depth + 1))
     return data

@@ -28,6 +28,14 @@ def message(text: str, entities: list[dict[str, Any]] | None = None) -> dict[str
     return {"update_id": 10, "message": body}
 
 
+def located(latitude: float) -> dict[str, Any]:
+    """A shared location (JSON allows NaN and Infinity; Telegram never sends them)."""
+    update = message("")
+    del update["message"]["text"]
+    update["message"]["location"] = {"latitude": latitude, "longitude": 51.4}
+    return update
+
+
 def test_every_string_is_cleaned_and_entities_still_cover_their_words() -> None:
     # "\x00/track\u202e ABCD-1234 😀\x00 ok": the command after a NUL, a code after an override.
     text = "\x00/track\u202e ABCD-1234 😀\x00 ok"
@@ -58,6 +66,8 @@ def test_every_string_is_cleaned_and_entities_still_cover_their_words() -> None:
         {**message("x"), "update_id": -(2**63) - 1},
         {"update_id": 1, "message": {**message("x")["message"], "chat": {"id": "5"}}},
         message("bad", [{"type": "bold", "offset": "0", "length": 1}]),
+        located(float("nan")),
+        located(float("inf")),
     ],
 )
 def test_what_is_not_an_update_is_refused(data: object) -> None:
