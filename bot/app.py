@@ -23,8 +23,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.hygiene import update_of
 from bot.metrics import CountingRateLimiter, observed
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, UpdatesRequest
 from dialogs import (
     booking,
     choosing,
@@ -146,7 +147,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         stalled = await inbound.claim_stalled(self._deps.engine, utcnow(), self._lease)
         for item in stalled:
             data = json.loads(self._deps.vault.decrypt(item.body))
-            update = Update.de_json(data, application.bot)
+            update = update_of(data, application.bot)  # cleaned as when it first came
             # Stored and not handled: the store lets it through, under the chat's lock.
             await self.process_update(update, application.process_update(update))
         if stalled:
@@ -169,6 +170,20 @@ def _discard(coroutine: Awaitable[Any]) -> None:
     """An update skipped: close its handler coroutine so it is not reported as never run."""
     if isinstance(coroutine, Coroutine):
         coroutine.close()
+
+
+class ButtonHandler(CallbackQueryHandler[BotContext, Any]):
+    """A press of one of our buttons: data its pattern accepts, under a message in a chat.
+
+    PTB hands a press with empty data to every handler without asking its pattern, and a
+    press with no message under it (an inline message's) is none of ours: both are left
+    to the stale-button answer."""
+
+    def check_update(self, update: object) -> bool | object | None:
+        query = update.callback_query if isinstance(update, Update) else None
+        if query is not None and (not query.data or query.message is None):
+            return False
+        return super().check_update(update)
 
 
 def _carries(kind: type[CallbackData]) -> Callable[[object], bool]:
@@ -204,28 +219,28 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
             menu.group_hint,
             filters=filters.ChatType.GROUPS,
         ),
-        CallbackQueryHandler(menu.menu_choice, pattern=_carries(MenuChoice)),
-        CallbackQueryHandler(routing.service_chosen, pattern=_carries(ServicePick)),
-        CallbackQueryHandler(find.office_chosen, pattern=_carries(OfficeAction)),
-        CallbackQueryHandler(find.page_chosen, pattern=_carries(FindPage)),
-        CallbackQueryHandler(find.more_chosen, pattern=_carries(FindMore)),
-        CallbackQueryHandler(booking.day_chosen, pattern=_carries(BookDay)),
-        CallbackQueryHandler(booking.time_chosen, pattern=_new_booking_time),
-        CallbackQueryHandler(my_bookings.time_chosen, pattern=_carries(BookTime)),
-        CallbackQueryHandler(booking.nav_chosen, pattern=_carries(BookNav)),
-        CallbackQueryHandler(booking.confirmed, pattern=_carries(BookConfirm)),
-        CallbackQueryHandler(my_bookings.chosen, pattern=_carries(MyBooking)),
-        CallbackQueryHandler(tracking.code_chosen, pattern=_carries(TrackCode)),
-        CallbackQueryHandler(staff.action_chosen, pattern=_carries(StaffAction)),
-        CallbackQueryHandler(staff.cancel_chosen, pattern=_carries(StaffCancel)),
-        CallbackQueryHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
-        CallbackQueryHandler(feedback.chosen, pattern=_carries(Rate)),
-        CallbackQueryHandler(complaint.step_chosen, pattern=_carries(ComplaintStep)),
-        CallbackQueryHandler(complaint.confirmed, pattern=_carries(ComplaintConfirm)),
-        CallbackQueryHandler(supervision.action_chosen, pattern=_carries(SuperviseAction)),
-        CallbackQueryHandler(supervision.reject_chosen, pattern=_carries(SuperviseReject)),
-        CallbackQueryHandler(supervision.open_more_chosen, pattern=_carries(OpenMore)),
-        CallbackQueryHandler(menu.stale_button),
+        ButtonHandler(menu.menu_choice, pattern=_carries(MenuChoice)),
+        ButtonHandler(routing.service_chosen, pattern=_carries(ServicePick)),
+        ButtonHandler(find.office_chosen, pattern=_carries(OfficeAction)),
+        ButtonHandler(find.page_chosen, pattern=_carries(FindPage)),
+        ButtonHandler(find.more_chosen, pattern=_carries(FindMore)),
+        ButtonHandler(booking.day_chosen, pattern=_carries(BookDay)),
+        ButtonHandler(booking.time_chosen, pattern=_new_booking_time),
+        ButtonHandler(my_bookings.time_chosen, pattern=_carries(BookTime)),
+        ButtonHandler(booking.nav_chosen, pattern=_carries(BookNav)),
+        ButtonHandler(booking.confirmed, pattern=_carries(BookConfirm)),
+        ButtonHandler(my_bookings.chosen, pattern=_carries(MyBooking)),
+        ButtonHandler(tracking.code_chosen, pattern=_carries(TrackCode)),
+        ButtonHandler(staff.action_chosen, pattern=_carries(StaffAction)),
+        ButtonHandler(staff.cancel_chosen, pattern=_carries(StaffCancel)),
+        ButtonHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
+        ButtonHandler(feedback.chosen, pattern=_carries(Rate)),
+        ButtonHandler(complaint.step_chosen, pattern=_carries(ComplaintStep)),
+        ButtonHandler(complaint.confirmed, pattern=_carries(ComplaintConfirm)),
+        ButtonHandler(supervision.action_chosen, pattern=_carries(SuperviseAction)),
+        ButtonHandler(supervision.reject_chosen, pattern=_carries(SuperviseReject)),
+        ButtonHandler(supervision.open_more_chosen, pattern=_carries(OpenMore)),
+        CallbackQueryHandler(menu.stale_button),  # what no button above took
         MessageHandler(private & filters.COMMAND, menu.unknown_command),
         MessageHandler(private & filters.LOCATION, find.location_shared),
         MessageHandler(private & filters.CONTACT, booking.contact_shared),
@@ -280,8 +295,9 @@ def build_application(
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         # aiohttp instead of PTB's default httpx: less CPU per request (bot.transport).
         .request(AiohttpRequest(connection_pool_size=64, proxy=deps.settings.telegram_proxy))
+        # Polled updates are cleaned of control and bidi characters as they arrive.
         .get_updates_request(
-            AiohttpRequest(connection_pool_size=1, proxy=deps.settings.telegram_proxy)
+            UpdatesRequest(connection_pool_size=1, proxy=deps.settings.telegram_proxy)
         )
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(ChatOrderedUpdates(deps))

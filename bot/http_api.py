@@ -16,11 +16,12 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import CONTENT_TYPE, exposition
+from nlp.hygiene import clean_user_text
 from services.booking import BookingRefused, BookingView, Refusal, change_status
 from services.clock import TEHRAN, tehran_now
-from services.counter_api import booking_of_office, office_of_token
+from services.counter_api import booking_of_office, office_of_token, status_note
 from services.operations import Figures, database_answers, figures
-from services.staff import agenda
+from services.staff import AGENDA_YEARS, agenda
 from services.storage.models import BOOKING_STATUSES
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ OFFICE = web.RequestKey("office_id", int)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # A health check or a scrape must answer quickly even when the database hangs.
 DATABASE_TIMEOUT = 3.0
+NOTE_MAX = 500
 
 # --- the document ----------------------------------------------------------------------------
 
@@ -83,7 +85,12 @@ STATUS_CHANGE = {
     "additionalProperties": False,
     "properties": {
         "status": {"type": "string", "enum": list(BOOKING_STATUSES)},
-        "note": {"type": "string", "maxLength": 500},
+        "note": {
+            "type": "string",
+            "maxLength": NOTE_MAX,
+            "description": "shown to the citizen and the staff; control and bidi characters"
+            " are removed and long numbers (national codes, mobiles) masked",
+        },
     },
 }
 
@@ -124,7 +131,10 @@ OPENAPI: dict[str, Any] = {
                         "name": "date",
                         "in": "query",
                         "required": False,
-                        "description": "YYYY-MM-DD (Gregorian); today in Tehran if left out",
+                        "description": "YYYY-MM-DD (Gregorian); today in Tehran if left"
+                        " out, 422 if empty. A day outside the years"
+                        f" {AGENDA_YEARS.start}-{AGENDA_YEARS.stop - 1} has no bookings:"
+                        " 200 with an empty list",
                         "schema": {"type": "string", "format": "date"},
                     }
                 ],
@@ -226,11 +236,14 @@ async def bearer_token(request: web.Request, handler: Handler) -> web.StreamResp
 
 
 async def get_agenda(request: web.Request) -> web.Response:
-    raw = request.query.get("date", "")
-    try:
-        day = dt.date.fromisoformat(raw) if raw else tehran_now().date()
-    except ValueError:
-        return _error(422, "invalid_date", f"date must be YYYY-MM-DD, got {raw[:20]!r}")
+    if "date" not in request.query:
+        day = tehran_now().date()
+    else:
+        raw = request.query["date"]
+        try:
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            return _error(422, "invalid_date", f"date must be YYYY-MM-DD, got {raw[:20]!r}")
     bookings = await agenda(request.app[SESSIONS], request[OFFICE], day)
     return web.json_response(
         {"date": day.isoformat(), "bookings": [_booking_json(b) for b in bookings]}
@@ -240,15 +253,15 @@ async def get_agenda(request: web.Request) -> web.Response:
 async def post_status(request: web.Request) -> web.Response:
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return _error(422, "invalid_json", "the body must be a JSON object")
     if not isinstance(body, dict) or set(body) - {"status", "note"}:
         return _error(422, "invalid_body", 'the body is {"status": "...", "note": "..."}')
     status, note = body.get("status"), body.get("note", "")
     if status not in BOOKING_STATUSES:
         return _error(422, "invalid_status", f"status must be one of {', '.join(BOOKING_STATUSES)}")
-    if not isinstance(note, str) or len(note) > 500:
-        return _error(422, "invalid_note", "note must be text of at most 500 characters")
+    if not isinstance(note, str) or len(note := clean_user_text(note)) > NOTE_MAX:
+        return _error(422, "invalid_note", f"note must be text of at most {NOTE_MAX} characters")
     sessions = request.app[SESSIONS]
     booking_id = await booking_of_office(
         sessions, request[OFFICE], request.match_info["tracking_code"]
@@ -263,7 +276,7 @@ async def post_status(request: web.Request) -> web.Response:
             tehran_now(),
             actor_kind="counter_api",
             actor_ref=f"office:{request[OFFICE]}",
-            note_fa=note,
+            note_fa=status_note(note),
         )
     except BookingRefused as refused:
         if refused.refusal is not Refusal.BAD_TRANSITION:

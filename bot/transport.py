@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from typing import Final
 from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
+from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.hygiene import INT64_LIMIT, MalformedUpdate, cleaned_update
+
+log = logging.getLogger(__name__)
 
 # Word for word PTB's, so alerts and log searches written for HTTPXRequest keep matching.
 POOL_TIMEOUT_MESSAGE: Final = (
@@ -227,3 +232,31 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(_redacted(exc)) from None
         finally:
             slots.release()
+
+
+class UpdatesRequest(AiohttpRequest):
+    """The getUpdates transport: every update it brings is cleaned (bot.hygiene) before
+    python-telegram-bot builds its objects. One Telegram should never send, malformed, is
+    kept as its bare ``update_id`` (handled as an update of nothing, so polling moves past
+    it); one without even that is left out."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        answer = BaseRequest.parse_json_payload(payload)
+        updates = answer.get("result")
+        if answer.get("ok") and isinstance(updates, list):
+            answer["result"] = [kept for kept in map(_polled, updates) if kept is not None]
+        return answer
+
+
+def _polled(update: object) -> JSONDict | None:
+    try:
+        return cleaned_update(update)
+    except MalformedUpdate as exc:
+        log.warning("polled update is malformed: %s", exc)
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        if isinstance(update_id, int) and 0 <= update_id < INT64_LIMIT:
+            return {"update_id": update_id}
+        return None

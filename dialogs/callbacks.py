@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 MAX_CALLBACK_BYTES = 64
 _SEPARATOR = ":"
+_INTEGER = re.compile(r"-?[0-9]+")  # ASCII digits only: int() would also read "٥"
+INT64_LIMIT = 2**63
 
 
 class CallbackData:
@@ -77,9 +79,12 @@ def _parse(data: str) -> CallbackData | None:
     kwargs: dict[str, Any] = {}
     for field, raw in zip(fields, values, strict=True):
         if field.name in numeric:
-            if not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit():
-                return None
-            kwargs[field.name] = int(raw)
+            if (
+                not _INTEGER.fullmatch(raw)
+                or not -INT64_LIMIT <= (number := int(raw)) < INT64_LIMIT
+            ):
+                return None  # ids are 64-bit in the database: a longer one is no id of ours
+            kwargs[field.name] = number
         else:
             kwargs[field.name] = raw
     parsed = cls(**kwargs)

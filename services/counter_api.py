@@ -9,6 +9,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.privacy import scrub
 from services.storage.models import Booking, Office
 
 
@@ -48,3 +49,10 @@ async def booking_of_office(
                 Booking.office_id == office_id,
             )
         )
+
+
+def status_note(note: str) -> str:
+    """A note the office's system sent with a status, as it is stored and shown to the
+    citizen and the staff: long digit runs (a national code, a mobile) masked, as in
+    complaints."""
+    return scrub(note.strip())

@@ -20,7 +20,18 @@ log = logging.getLogger(__name__)
 # Runs of 8+ digits (national codes, mobiles, cards) in any digit script, with the
 # separators people type inside them; the +98 / 0098 prefix is taken with the run.
 _DIGIT = r"[0-9۰-۹٠-٩]"
-_LONG_NUMBER = re.compile(rf"\+?{_DIGIT}(?:[\s\-‌]?{_DIGIT}){{7,}}")
+_SEPARATOR = r"[\s\-‌]"
+_LONG_NUMBER = rf"\+?{_DIGIT}(?:{_SEPARATOR}?{_DIGIT}){{7,}}"
+# An ISO date (2026-12-05), with a time and offset if given (T08:00:00.5+03:30), as code
+# writes them: no personal number has this shape. Not when more digits are joined to it
+# (a national code typed 2026-12-05-34 is a number): those are masked whole.
+_ISO_MOMENT = (
+    rf"(?<!{_DIGIT})(?<!{_DIGIT}{_SEPARATOR})"
+    r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+    r"(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+\-]\d\d:\d\d)?)?"
+    rf"(?!{_SEPARATOR}?{_DIGIT})"
+)
+_MOMENT_OR_NUMBER = re.compile(rf"(?P<moment>{_ISO_MOMENT})|{_LONG_NUMBER}")
 
 
 def mask_digits(value: str, keep_start: int = 2, keep_end: int = 2) -> str:
@@ -45,8 +56,15 @@ def mask_name(name: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask every long digit run in free text (log lines, error messages)."""
-    return _LONG_NUMBER.sub(lambda m: mask_digits(re.sub(r"[\s\-‌]", "", m.group())), text)
+    """Mask every long digit run in free text (log lines, error messages); ISO dates and
+    times stay as they are."""
+    return _MOMENT_OR_NUMBER.sub(_masked_unless_moment, text)
+
+
+def _masked_unless_moment(match: re.Match[str]) -> str:
+    if match.group("moment") is not None:
+        return match.group()
+    return mask_digits(re.sub(_SEPARATOR, "", match.group()))
 
 
 class Vault:

@@ -19,6 +19,9 @@ from services.storage.models import Booking, Office, OfficeLinkCode, OfficeStaff
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
 LINK_CODE_HOURS = 48
+# No booking is on a day outside these years (before the bot, past any booking window),
+# and the ends of the calendar do not fit a day's bounds (9999-12-31 + 1 day).
+AGENDA_YEARS = range(2000, 3000)
 
 
 class LinkRefused(Exception):
@@ -118,6 +121,8 @@ async def agenda(
     sessions: async_sessionmaker[AsyncSession], office_id: int, day: dt.date
 ) -> list[BookingView]:
     """The office's bookings of a (Tehran) day, by time, whatever their status."""
+    if day.year not in AGENDA_YEARS:
+        return []
     start = dt.datetime.combine(day, dt.time(0, 0), TEHRAN)
     async with sessions() as session:
         rows = await session.scalars(

@@ -4,7 +4,8 @@ Copying ``pishkhan.db`` is not a backup: in WAL mode the newest commits live in
 ``pishkhan.db-wal`` until a checkpoint, and a copy taken mid-write may not open. SQLite's
 online backup API copies one consistent snapshot (a read transaction, which in WAL mode
 holds no writer back). The copy is written beside the target and renamed into place only
-once SQLite has checked it, so a half-written file never looks like a backup.
+once SQLite has checked it, so a half-written file never looks like a backup; like the key,
+it is readable by its owner only.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def backup_sqlite(source: Path, target: Path, *, replace: bool = False) -> Backu
         raise BackupRefused(f"no folder {target.parent}")
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
+    _owner_only_file(partial)
     try:
         with (
             contextlib.closing(sqlite3.connect(source, timeout=30)) as live,
@@ -54,6 +56,13 @@ def backup_sqlite(source: Path, target: Path, *, replace: bool = False) -> Backu
     finally:
         partial.unlink(missing_ok=True)
     return Backup(target, target.stat().st_size)
+
+
+def _owner_only_file(path: Path) -> None:
+    """An empty file only its owner may read, made so before any byte is in it: the copy
+    holds every (encrypted) national code and mobile. SQLite takes an empty file for a new
+    database, and gives its journal the same mode."""
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def copy_key(key_file: Path, target: Path) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from dialogs.context import Deps
 from services.sample_data import prepare_database
 from services.settings import Settings, load_settings
 from services.storage.db import create_engine, session_factory
+from tests.conftest import fresh_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -57,10 +59,11 @@ def settings(seeded_database: Path, tmp_path: Path) -> Settings:
     return load_settings(database_url=f"sqlite:///{database}")
 
 
-@pytest.fixture
-async def world(settings: Settings) -> AsyncIterator[World]:
+@asynccontextmanager
+async def running_world(settings: Settings, *, with_sample: bool = False) -> AsyncIterator[World]:
+    """The services on ``settings``' database, an emulator and the bot polling it."""
     async with (
-        open_services(settings, with_sample=False) as deps,
+        open_services(settings, with_sample=with_sample) as deps,
         BotApiEmulator() as emulator,
         polling_bot(
             deps,
@@ -72,3 +75,25 @@ async def world(settings: Settings) -> AsyncIterator[World]:
         EmulatorClient(emulator.root_url) as client,
     ):
         yield World(emulator, client, deps, settings)
+
+
+@pytest.fixture
+async def world(settings: Settings) -> AsyncIterator[World]:
+    async with running_world(settings) as world:
+        yield world
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def world_on_each_database(
+    request: pytest.FixtureRequest, settings: Settings
+) -> AsyncIterator[World]:
+    """The same world on the seeded SQLite file and on a fresh PostgreSQL database (seeded
+    as ``pishkhan run`` seeds an empty one): for what the two store differently."""
+    if request.param == "sqlite":
+        async with running_world(settings) as world:
+            yield world
+        return
+    async with fresh_postgres_database() as url:
+        on_postgres = load_settings(database_url=url, secret_key="a test secret key, not real")
+        async with running_world(on_postgres, with_sample=True) as world:
+            yield world

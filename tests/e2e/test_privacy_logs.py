@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 
 from bot.logs import configure_logging
 from dialogs import texts
+from services.storage.models import Booking
 from tests.e2e.conftest import World
 from tests.e2e.test_booking import NATIONAL_CODE, book_to_summary
 
@@ -43,3 +47,9 @@ async def test_a_booking_leaves_no_personal_numbers_in_the_log(
     assert "booking " in output and " made: office " in output  # the log was captured
     for secret in (NATIONAL_CODE, MOBILE, _persian(NATIONAL_CODE), _persian(MOBILE)):
         assert secret not in output
+    # The booked time is a date, not a personal number: it stays readable.
+    made = re.search(r" made: office \d+, \w+ at ([^\s']+)", output)
+    assert made is not None
+    async with world.deps.sessions() as session:
+        booking = (await session.scalars(select(Booking))).one()
+    assert dt.datetime.fromisoformat(made.group(1)) == booking.starts_at

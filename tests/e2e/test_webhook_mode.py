@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -179,6 +180,22 @@ async def test_the_same_update_delivered_five_times_books_once_and_tells_staff_o
     assert office.name  # the group is this office's
 
 
+async def stored_unfinished(
+    hooked: Hooked,
+    update: dict[str, Any],
+    received: dt.datetime,
+    lease: dt.timedelta = dt.timedelta(seconds=30),
+) -> inbound.Arrival:
+    """The update as a worker stores it (its body as Telegram sent it, encrypted) before
+    it dies, unhandled."""
+    chat = update["message"]["chat"]["id"]
+    body = hooked.deps.vault.encrypt(json.dumps(update))
+    async with hooked.deps.engine.begin() as connection:
+        return await inbound.arrive(
+            connection, inbound.Incoming(update["update_id"], chat, chat, body), received, lease
+        )
+
+
 async def test_an_update_stored_by_a_worker_that_died_is_handled_by_another(
     hooked: Hooked,
 ) -> None:
@@ -188,12 +205,7 @@ async def test_an_update_stored_by_a_worker_that_died_is_handled_by_another(
     await hooked.client.person(chat, "ژاله").says("سلام")  # the chat exists
     update = start_update(880001, chat, "ژاله")
     earlier = utcnow() - dt.timedelta(minutes=5)
-    body = hooked.deps.vault.encrypt(json.dumps(update))
-    lease = dt.timedelta(seconds=30)
-    async with hooked.deps.engine.begin() as connection:
-        stored = await inbound.arrive(
-            connection, inbound.Incoming(880001, chat, chat, body), earlier, lease
-        )
+    stored = await stored_unfinished(hooked, update, earlier, dt.timedelta(seconds=30))
     assert stored is inbound.Arrival.NEW
     processor = hooked.application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)
@@ -220,11 +232,7 @@ async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed(
     await hooked.client.person(chat, "بهار").says("سلام")
     update = start_update(880002, chat, "بهار")
     long_ago = utcnow() - inbound.GIVE_UP - dt.timedelta(minutes=1)
-    body = hooked.deps.vault.encrypt(json.dumps(update))
-    async with hooked.deps.engine.begin() as connection:
-        await inbound.arrive(
-            connection, inbound.Incoming(880002, chat, chat, body), long_ago, dt.timedelta(0)
-        )
+    await stored_unfinished(hooked, update, long_ago, dt.timedelta(0))
     before = len(await hooked.client.messages(chat))
     processor = hooked.application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)
@@ -234,3 +242,74 @@ async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed(
     async with hooked.deps.sessions() as session:
         row = await session.get(InboundUpdate, 880002)
         assert row is not None and row.throttled == "expired" and row.body is None
+
+
+def _deep_update(update_id: int, depth: int) -> bytes:
+    """An authenticated body whose message is an array nested ``depth`` levels deep."""
+    return b'{"update_id":%d,"message":%s%s}' % (update_id, b"[" * depth, b"]" * depth)
+
+
+async def test_malformed_updates_get_400_one_log_line_each_and_store_nothing(
+    hooked: Hooked, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram retries a 5xx for hours: what can never be handled is refused as a 400."""
+    typed = start_update(777100, 9103, "X")
+    typed["message"]["text"] = "0499370899"  # a national code: never quoted in the log
+    huge_chat = json.loads(json.dumps(typed))
+    huge_chat["message"]["chat"]["id"] = huge_chat["message"]["from"]["id"] = 2**63
+    huge_id = {**typed, "update_id": 2**63}
+    text_chat = json.loads(json.dumps(typed))
+    text_chat["message"]["chat"]["id"] = "9103"
+    bodies = [
+        json.dumps({"update_id": 777101, "message": "hi"}).encode(),
+        _deep_update(777102, 30_000),
+        json.dumps(huge_id).encode(),
+        json.dumps(huge_chat).encode(),
+        json.dumps(text_chat).encode(),
+        json.dumps({"update_id": 777103, "message": {"message_id": 1}}).encode(),
+    ]
+    caplog.set_level(logging.INFO)
+    async with ClientSession() as http:
+        for body in bodies:
+            headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+            async with http.post(hooked.url, data=body, headers=headers) as response:
+                assert response.status == 400, body[:80]
+    refusals = [r for r in caplog.records if "not a Telegram update" in r.getMessage()]
+    assert len(refusals) == len(bodies)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "0499370899" not in caplog.text
+    assert await _count(hooked, InboundUpdate) == 0
+    assert await _count(hooked, DialogState) == 0
+
+
+async def test_control_characters_posted_to_the_webhook_never_reach_the_chat(
+    hooked: Hooked,
+) -> None:
+    """The webhook cleans an update as polling does: a NUL and a bidi override in the
+    name are gone from the greeting, the update is handled once."""
+    await hooked.client.person(9104, "نگار").says("سلام")  # the chat exists
+    update = start_update(777200, 9104, "\u202eنگار\x00")
+    seq = (await hooked.client.state())["seq"]
+    async with (
+        ClientSession() as http,
+        http.post(hooked.url, json=update, headers={SECRET_HEADER: SECRET}) as response,
+    ):
+        assert response.status == 200
+    reply = await hooked.client.wait(9104, seq, within=10)
+    assert reply.messages[0].text.startswith("سلام نگار!")
+
+
+async def test_the_recovery_pass_cleans_a_stored_update_as_it_first_came(
+    hooked: Hooked,
+) -> None:
+    """The webhook stores the body as Telegram sent it: taken up again, it is cleaned."""
+    chat = 9303
+    await hooked.client.person(chat, "ژاله").says("سلام")
+    update = start_update(880003, chat, "ژا\x00له\u202e")
+    await stored_unfinished(hooked, update, utcnow() - dt.timedelta(minutes=5))
+    processor = hooked.application.update_processor
+    assert isinstance(processor, ChatOrderedUpdates)
+    seq = (await hooked.client.state())["seq"]
+    assert await processor.recover() == 1
+    reply = await hooked.client.wait(chat, seq, within=10)
+    assert reply.messages[0].text.startswith("سلام ژاله!")

@@ -60,6 +60,8 @@ def test_a_backup_taken_mid_write_holds_every_committed_booking(
         writer.execute("ROLLBACK")
         writer.close()
     assert _bookings(target) == 3  # the committed state, not the transaction in flight
+    # National codes and mobiles are in it (encrypted): owner-only, like the key.
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert not (target.parent / (target.name + "-wal")).exists()  # one self-contained file
     out = capsys.readouterr().out
     assert str(target) in out and "secret key" in out
@@ -85,8 +87,10 @@ def test_an_existing_file_is_not_overwritten_without_force(
     assert main(["backup", str(target)]) == 2
     assert "exists" in capsys.readouterr().err
     assert target.read_text() == "last week's backup"
+    target.chmod(0o644)
     assert main(["backup", str(target), "--force"]) == 0
     assert _bookings(target) == 3
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # not the old file's mode
     assert main(["backup", str(database), "--force"]) == 2  # never over the database itself
     assert _bookings(database) == 3
     assert main(["backup", str(tmp_path / "no such folder" / "x.db")]) == 2

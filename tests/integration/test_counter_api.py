@@ -147,3 +147,56 @@ def test_every_route_is_documented() -> None:
     }
     documented = {(m, p) for p, ops in OPENAPI["paths"].items() for m in ops}
     assert routes - {("get", "/openapi.json")} == documented
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31", "3000-01-01"])
+async def test_a_far_off_day_has_an_empty_agenda(
+    world: tuple[Api, str, str, BookingView], day: str
+) -> None:
+    api, token, *_ = world
+    status, body = await api.call(
+        "GET", f"/api/v1/agenda?date={day}", token, template="/api/v1/agenda"
+    )
+    assert (status, body) == (200, {"date": day, "bookings": []})
+
+
+async def test_an_empty_date_is_refused_not_read_as_today(
+    world: tuple[Api, str, str, BookingView],
+) -> None:
+    api, token, *_ = world
+    status, body = await api.call("GET", "/api/v1/agenda?date=", token, template="/api/v1/agenda")
+    assert (status, body["error"]["code"]) == (422, "invalid_date")
+
+
+async def test_a_status_note_is_stored_cleaned_and_its_long_numbers_masked(
+    world: tuple[Api, str, str, BookingView], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A NUL (which PostgreSQL cannot store) and a bidi override are gone; a national code
+    or mobile in the note never reaches the citizen's or staff's screens in full."""
+    api, token, _, view = world
+    template = "/api/v1/requests/{tracking_code}/status"
+    path = f"/api/v1/requests/{view.tracking_code}/status"
+    note = "پرونده\x00 \u202eبا کد ملی 0499370899 و ۰۹۱۲۱۲۳۴۵۶۷ ثبت شد"
+    status, body = await api.call(
+        "POST", path, token, template=template, json={"status": "confirmed", "note": note}
+    )
+    assert status == 200 and body["status"] == "confirmed"
+    async with sessions() as session:
+        stored = await session.scalar(
+            select(BookingEvent.note_fa).where(
+                BookingEvent.booking_id == view.id, BookingEvent.status == "confirmed"
+            )
+        )
+    assert stored == "پرونده با کد ملی 04******99 و ۰۹*******۶۷ ثبت شد"
+
+
+async def test_a_body_nested_too_deep_is_refused_as_invalid_json(
+    world: tuple[Api, str, str, BookingView],
+) -> None:
+    api, token, _, view = world
+    template = "/api/v1/requests/{tracking_code}/status"
+    path = f"/api/v1/requests/{view.tracking_code}/status"
+    status, body = await api.call(
+        "POST", path, token, template=template, data=b"[" * 30_000 + b"]" * 30_000
+    )
+    assert (status, body["error"]["code"]) == (422, "invalid_json")

@@ -11,6 +11,7 @@ from dialogs.callbacks import (
     FindMore,
     FindPage,
     MenuChoice,
+    MyBooking,
     network_tag,
     tagged_network,
 )
@@ -25,10 +26,19 @@ def test_a_menu_button_round_trips() -> None:
 
 
 @pytest.mark.parametrize(
-    "data", ["m:teleport", "m", "m:docs:extra", "zz:docs", "", None, "m:" + "x" * 80, 17]
-)
+    "data",
+    [
+        "m:teleport", "m", "m:docs:extra", "zz:docs", "", None, "m:" + "x" * 80, 17,
+        f"mb:cancel:{2**63}", f"sx:{-(2**63) - 1}:1", "mb:cancel:--5", "mb:cancel:-",
+        "mb:cancel:٥", "mb:cancel:+5", "mb:cancel: 5",
+    ],
+)  # fmt: skip
 def test_forged_or_stale_payloads_do_not_parse(data: object) -> None:
     assert CallbackData.parse(data) is None
+
+
+def test_the_largest_64_bit_id_still_parses() -> None:
+    assert CallbackData.parse(f"mb:cancel:{2**63 - 1}") == MyBooking("cancel", 2**63 - 1)
 
 
 def test_packing_refuses_what_telegram_would_reject() -> None:

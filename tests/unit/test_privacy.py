@@ -41,3 +41,12 @@ def test_json_logs_carry_the_structured_fields_scrubbed() -> None:
     assert entry["duration_ms"] == 12.5
     assert entry["chat_kind"] == "private 09*******67"
     assert "unrelated" not in entry and "update_type" not in entry
+
+
+def test_scrub_keeps_iso_dates_and_times_but_masks_numbers_joined_to_them() -> None:
+    line = "booking at 2026-12-05T08:00:00+03:30, sent 2026-12-04 21:15:07.25Z, day 2026-12-05."
+    assert scrub(line) == line
+    # A national code or mobile typed to look like a date, or next to one, is still masked.
+    for typed in ("2026-12-05-34", "2026-12-05 34", "12 2026-12-05", "09121234567T08:00"):
+        assert "*" in scrub(typed), typed
+    assert scrub("0912 123 4567 on 2026-12-05") == "09*******67 on 2026-12-05"
