@@ -28,6 +28,7 @@ from dialogs.callbacks import (
     BookNav,
     BookTime,
     MenuChoice,
+    ServicePick,
 )
 from dialogs.context import BotContext
 from dialogs.documents import documents_text, fee_text
@@ -43,7 +44,10 @@ from services.booking import (
     Refusal,
     book,
     booking_by_idempotency_key,
-    essential_only,
+    check_national_code,
+    check_slot,
+    check_user_limit,
+    paused_by_crisis,
 )
 from services.catalogue import ServiceDetails, service_details
 from services.clock import TEHRAN, tehran_now
@@ -66,20 +70,59 @@ def cancel_row() -> list[InlineKeyboardButton]:
     return [button(texts.BOOK_CANCEL, BookNav("cancel"))]
 
 
-async def refuse_unless_bookable(
-    update: Update, context: BotContext, service: ServiceDetails
-) -> bool:
-    """In a crisis only essential services are booked: say so, with the online way."""
-    async with context.deps.sessions() as session:
-        crisis = await essential_only(session)
-    if not crisis or service.essential:
-        return False
+def crisis_refusal_text(service: ServiceDetails) -> str:
+    """Why the service is not booked now, and where to go instead: its online way, or the
+    offices of its networks to ask."""
     text = texts.BOOK_ESSENTIAL_ONLY.format(service=service.name_fa)
     if service.online:
         name = service.online.name_fa or service.online.url
         text += "\n" + texts.BOOK_ESSENTIAL_ONLINE.format(name=name, url=service.online.url)
-    await send(update, text, main_menu())
+    elif service.networks_fa:
+        networks = texts.BOOK_ESSENTIAL_ASK_OR.join(f"«{n}»" for n in service.networks_fa)
+        text += "\n" + texts.BOOK_ESSENTIAL_ASK.format(networks=networks)
+    return text
+
+
+async def refuse_unless_bookable(
+    update: Update, context: BotContext, service: ServiceDetails
+) -> bool:
+    """In a crisis only essential services are booked: say so, with where to go instead."""
+    if not await paused_by_crisis(context.deps.sessions, service.essential):
+        return False
+    keyboard = InlineKeyboardMarkup(
+        [
+            [button(texts.DOCS_FIND, ServicePick("find", service.key))],
+            [button(texts.DOCS_MENU, MenuChoice("home"))],
+        ]
+    )
+    await send(update, crisis_refusal_text(service), keyboard)
     return True
+
+
+async def refuse_over_limit(update: Update, context: BotContext) -> bool:
+    """A user holding the most active bookings allowed is told before choosing anything."""
+    user = update.effective_user
+    assert user is not None
+    try:
+        await check_user_limit(context.deps.sessions, context.deps.rules, user.id)
+    except BookingRefused:
+        await send(update, user_limit_text(context), main_menu())
+        return True
+    return False
+
+
+def user_limit_text(context: BotContext) -> str:
+    return texts.BOOK_USER_LIMIT.format(limit=fa_digits(context.deps.rules.max_active_per_user))
+
+
+async def refuse_booking_start(
+    update: Update, context: BotContext, service: ServiceDetails
+) -> bool:
+    """A new booking begins only when it could end in one: not in a crisis for this
+    service, not over the user's limit."""
+    return await refuse_unless_bookable(update, context, service) or await refuse_over_limit(
+        update, context
+    )
 
 
 async def _availability(
@@ -106,7 +149,7 @@ async def show_days(
     if service is None:
         await send(update, texts.SERVICE_GONE, main_menu())
         return
-    if booking_id == 0 and await refuse_unless_bookable(update, context, service):
+    if booking_id == 0 and await refuse_booking_start(update, context, service):
         return
     found = await _availability(context, office_id, service_key)
     if found is None:
@@ -124,8 +167,9 @@ async def show_days(
         )
         return
     if booking_id == 0:
+        kept = _typed_for(context, office_id, service_key)
         context.conversation.reset()
-        context.conversation.go(FLOW, "day", office=office_id, service=service_key)
+        context.conversation.go(FLOW, "day", office=office_id, service=service_key, **kept)
     today = tehran_now().date()
     day_buttons = [
         button(
@@ -164,6 +208,19 @@ def times_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
+def _typed_for(context: BotContext, office_id: int, service_key: str) -> dict[str, str]:
+    """The national code and mobile already typed for a booking at this office for this
+    service (choosing another time does not ask for them again)."""
+    conversation, data = context.conversation, context.conversation.data
+    if not (
+        conversation.at(FLOW)
+        and data.get("office") == office_id
+        and data.get("service") == service_key
+    ):
+        return {}
+    return {name: str(data[name]) for name in ("nc", "mobile") if name in data}
+
+
 async def day_chosen(update: Update, context: BotContext) -> None:
     """A day: its free times (or, for the back button, the days again)."""
     pick = await pressed(update, BookDay)
@@ -175,16 +232,28 @@ async def day_chosen(update: Update, context: BotContext) -> None:
     except ValueError:
         await send(update, texts.BOOK_STALE, main_menu())
         return
-    found = await _availability(context, pick.office_id, pick.service, [day])
-    if found is None or day not in found.times:
+    await show_times(update, context, pick.office_id, pick.service, day, pick.booking_id)
+
+
+async def show_times(
+    update: Update,
+    context: BotContext,
+    office_id: int,
+    service_key: str,
+    day: dt.date,
+    booking_id: int = 0,
+    header: str = "",
+) -> None:
+    """A day's free times (none left: the days again). ``header`` replaces the usual one."""
+    found = await _availability(context, office_id, service_key, [day])
+    if found is None or not found.times.get(day):
         await send(update, texts.BOOK_NOT_BOOKABLE)
-        await show_days(update, context, pick.office_id, pick.service, pick.booking_id)
+        await show_days(update, context, office_id, service_key, booking_id)
         return
-    await send(
-        update,
-        texts.BOOK_PICK_TIME.format(day=fa_day(day, tehran_now().date()), office=found.office_name),
-        times_keyboard(pick.office_id, pick.service, found.times[day], pick.booking_id),
+    header = header or texts.BOOK_PICK_TIME.format(
+        day=fa_day(day, tehran_now().date()), office=found.office_name
     )
+    await send(update, header, times_keyboard(office_id, service_key, found.times[day], booking_id))
 
 
 def _text_step_keyboard(*first: KeyboardButton) -> ReplyKeyboardMarkup:
@@ -194,13 +263,71 @@ def _text_step_keyboard(*first: KeyboardButton) -> ReplyKeyboardMarkup:
 
 
 async def time_chosen(update: Update, context: BotContext) -> None:
-    """A time for a new booking: on to the national code."""
+    """A time for a new booking, checked at once (an old or forged button, a time taken
+    meanwhile, the user's limit): on to what is still to be typed, or to the summary."""
     pick = await pressed(update, BookTime)
+    try:
+        starts = moment_of(pick.moment)
+    except ValueError:
+        await send(update, texts.BOOK_STALE, main_menu())
+        return
+    if await refuse_over_limit(update, context):
+        return
+    now = tehran_now()
+    directory = await context.deps.directory.fresh(now)
+    try:
+        await check_slot(
+            context.deps.sessions,
+            context.deps.rules,
+            pick.office_id,
+            pick.service,
+            starts,
+            now,
+            directory.closures,
+        )
+    except BookingRefused as refused:
+        await _time_refused(update, context, refused.refusal, pick.office_id, pick.service, starts)
+        return
+    kept = _typed_for(context, pick.office_id, pick.service)
     context.conversation.reset()
     context.conversation.go(
         FLOW, "national_code", office=pick.office_id, service=pick.service, starts=pick.moment
     )
-    await ask_national_code(update)
+    if "nc" not in kept:
+        await ask_national_code(update)
+    elif "mobile" not in kept:
+        context.conversation.go(FLOW, "mobile", nc=kept["nc"])
+        await ask_mobile(update)
+    else:
+        context.conversation.go(FLOW, "confirm", **kept, nonce=secrets.token_hex(8))
+        await show_summary(update, context)
+
+
+async def _time_refused(
+    update: Update,
+    context: BotContext,
+    refusal: Refusal,
+    office_id: int,
+    service_key: str,
+    starts: dt.datetime,
+) -> None:
+    """A chosen time that cannot be booked: the day's other times, or the days again."""
+    if refusal is Refusal.NOT_OFFERED or refusal is Refusal.ESSENTIAL_ONLY:
+        context.conversation.reset()
+        service = await service_details(context.deps.sessions, service_key)
+        if service is None:
+            await send(update, texts.SERVICE_GONE, main_menu())
+        elif not await refuse_unless_bookable(update, context, service):
+            await send(update, texts.BOOK_NOT_OFFERED.format(service=service.name_fa), main_menu())
+        return
+    if context.conversation.at(FLOW):
+        context.conversation.go(FLOW, "day")
+    if refusal is Refusal.SLOT_TAKEN:
+        day = starts.date()
+        await show_times(update, context, office_id, service_key, day, header=texts.BOOK_SLOT_TAKEN)
+        return
+    await send(update, texts.BOOK_NOT_BOOKABLE)
+    await show_days(update, context, office_id, service_key)
 
 
 async def ask_national_code(update: Update) -> None:
@@ -239,8 +366,11 @@ async def text_step(update: Update, context: BotContext, text: str) -> None:
             conversation.go(FLOW, "national_code")
             await ask_national_code(update)
             return
-        await _leave_text_steps(update, texts.BOOK_BACK_TO_DAYS)
-        await show_days(update, context, int(data["office"]), str(data["service"]))
+        # Back from the national code: the chosen day's times, to choose another.
+        conversation.go(FLOW, "day")
+        await _leave_text_steps(update, texts.BOOK_BACK)
+        starts = moment_of(str(data["starts"]))
+        await show_times(update, context, int(data["office"]), str(data["service"]), starts.date())
         return
     if conversation.at(FLOW, "national_code"):
         await national_code_given(update, context, text)
@@ -266,11 +396,39 @@ async def national_code_given(update: Update, context: BotContext, text: str) ->
         }[problem or NationalCodeProblem.NOT_TEN_DIGITS]
         await send(update, reply)
         return
+    if await _refused_national_code(update, context, code):
+        return
     context.conversation.go(FLOW, "mobile", nc=context.deps.vault.encrypt(code))
     await send(
         update, texts.BOOK_NATIONAL_CODE_RECEIVED.format(masked=fa_digits(mask_national_code(code)))
     )
     await ask_mobile(update)
+
+
+def duplicate_text(refused: BookingRefused, service_name: str) -> str:
+    """One active booking per national code and service: the user's own booking is named;
+    another person's is not (see services.booking)."""
+    if refused.tracking_code is not None:
+        code = format_tracking_code(refused.tracking_code)
+        return texts.BOOK_DUPLICATE_OWN.format(service=service_name, code=code)
+    return texts.BOOK_DUPLICATE_OTHER.format(service=service_name)
+
+
+async def _refused_national_code(update: Update, context: BotContext, code: str) -> bool:
+    """Checked as soon as the code is read; the step still waits, for another code."""
+    user = update.effective_user
+    assert user is not None
+    service_key = str(context.conversation.data["service"])
+    try:
+        await check_national_code(
+            context.deps.sessions, context.deps.vault, code, service_key, user.id
+        )
+    except BookingRefused as refused:
+        service = await service_details(context.deps.sessions, service_key)
+        text = duplicate_text(refused, service.name_fa if service else "")
+        await send(update, text + "\n\n" + texts.BOOK_NATIONAL_CODE_ANOTHER)
+        return True
+    return False
 
 
 async def contact_shared(update: Update, context: BotContext) -> None:
@@ -433,26 +591,16 @@ async def _refused(
 ) -> None:
     reason = refused.refusal
     if reason is Refusal.SLOT_TAKEN or reason is Refusal.NOT_BOOKABLE:
-        context.conversation.go(FLOW, "day")
-        day = request.starts_at.date()
-        found = await _availability(context, request.office_id, request.service_key, [day])
-        if reason is Refusal.SLOT_TAKEN and found is not None and found.times.get(day):
-            await send(
-                update,
-                texts.BOOK_SLOT_TAKEN,
-                times_keyboard(request.office_id, request.service_key, found.times[day], 0),
-            )
-            return
-        await send(update, texts.BOOK_NOT_BOOKABLE)
-        await show_days(update, context, request.office_id, request.service_key)
+        # The typed national code and mobile stay in the draft for the next time chosen.
+        await _time_refused(
+            update, context, reason, request.office_id, request.service_key, request.starts_at
+        )
         return
     context.conversation.reset()
     if reason is Refusal.DUPLICATE_ACTIVE:
-        text = texts.BOOK_DUPLICATE.format(
-            service=service.name_fa, code=format_tracking_code(refused.tracking_code or "????????")
-        )
+        text = duplicate_text(refused, service.name_fa)
     elif reason is Refusal.USER_LIMIT:
-        text = texts.BOOK_USER_LIMIT.format(limit=fa_digits(context.deps.rules.max_active_per_user))
+        text = user_limit_text(context)
     elif reason is Refusal.ESSENTIAL_ONLY:
         await refuse_unless_bookable(update, context, service)
         return

@@ -10,6 +10,7 @@ from dialogs.context import BotContext
 from dialogs.formatting import fa_digits, fa_number
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import send
+from services.booking import paused_by_crisis
 from services.catalogue import ServiceDetails, service_details
 
 
@@ -39,9 +40,12 @@ def fee_text(service: ServiceDetails) -> str:
     )
 
 
-def render_documents(service: ServiceDetails) -> str:
-    """The service's page: where, online first when possible, documents, fee, time."""
+def render_documents(service: ServiceDetails, *, paused: bool = False) -> str:
+    """The service's page: where, online first when possible, documents, fee, time
+    (``paused``: crisis days keep it from being booked now, and it says so)."""
     lines = [texts.DOCS_TITLE.format(name=service.name_fa)]
+    if paused:
+        lines.append(texts.BOOK_ESSENTIAL_ONLY.format(service=service.name_fa))
     if service.networks_fa:
         lines.append(texts.DOCS_NETWORKS.format(networks="، ".join(service.networks_fa)))
     if not service.visit_required:
@@ -67,11 +71,11 @@ def render_documents(service: ServiceDetails) -> str:
     return "\n".join(lines)
 
 
-def documents_keyboard(service: ServiceDetails) -> InlineKeyboardMarkup:
+def documents_keyboard(service: ServiceDetails, *, paused: bool = False) -> InlineKeyboardMarkup:
     """Find a counter always (online services are still taken at counters, for those who
-    cannot do them online); book only where a visit is needed."""
+    cannot do them online); book only where a visit is needed and booking is not paused."""
     actions = [button(texts.DOCS_FIND, ServicePick("find", service.key))]
-    if service.visit_required:
+    if service.visit_required and not paused:
         actions.append(button(texts.DOCS_BOOK, ServicePick("book", service.key)))
     return InlineKeyboardMarkup([actions, [button(texts.DOCS_MENU, MenuChoice("home"))]])
 
@@ -83,4 +87,9 @@ async def show_documents(update: Update, context: BotContext, key: str) -> None:
         await send(update, texts.SERVICE_GONE, main_menu())
         return
     context.conversation.reset()
-    await send(update, render_documents(service), documents_keyboard(service))
+    paused = await paused_by_crisis(context.deps.sessions, service.essential)
+    await send(
+        update,
+        render_documents(service, paused=paused),
+        documents_keyboard(service, paused=paused),
+    )

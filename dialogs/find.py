@@ -32,6 +32,7 @@ from dialogs.formatting import fa_day, fa_digits, fa_km, fa_time
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import answer_button, answer_stale, carried, pressed, redraw, send
 from dialogs.understanding import understand
+from services.booking import paused_by_crisis
 from services.catalogue import ServiceDetails, service_details
 from services.clock import TEHRAN, tehran_now
 from services.locator import SEARCH_RADIUS_KM, UNFILTERED, Nearby, OfficeFilter
@@ -280,7 +281,10 @@ def results_keyboard(
     more: bool,
     narrowed: OfficeFilter,
     networks: Mapping[str, str],
+    bookable: bool = True,
 ) -> InlineKeyboardMarkup:
+    """Per office its map, documents and (where a visit is booked now) booking; then the
+    filters, further away, and the menu."""
     rows = []
     for number, nearby in enumerate(found, start=page * PAGE_SIZE + 1):
         n, office_id = fa_digits(number), nearby.office.id
@@ -290,7 +294,7 @@ def results_keyboard(
                 texts.OFFICE_DOCS.format(number=n), OfficeAction("docs", office_id, service.key)
             ),
         ]
-        if service.visit_required:
+        if service.visit_required and bookable:
             row.append(
                 button(
                     texts.OFFICE_BOOK.format(number=n), OfficeAction("book", office_id, service.key)
@@ -370,7 +374,17 @@ async def show_results(
             narrowed,
             network_fa,
         ),
-        results_keyboard(service, found, page, lat, lon, result.more, narrowed, result.networks),
+        results_keyboard(
+            service,
+            found,
+            page,
+            lat,
+            lon,
+            result.more,
+            narrowed,
+            result.networks,
+            bookable=not await paused_by_crisis(context.deps.sessions, service.essential),
+        ),
     )
 
 

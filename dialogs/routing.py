@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from dialogs import find, texts
-from dialogs.booking import refuse_unless_bookable
+from dialogs.booking import refuse_booking_start
 from dialogs.callbacks import ServicePick
 from dialogs.context import BotContext
 from dialogs.documents import show_documents
@@ -23,7 +23,7 @@ async def act_on_service(update: Update, context: BotContext, action: str, key: 
     if service is None:
         await send(update, texts.SERVICE_GONE, main_menu())
         return
-    if action == "book" and await refuse_unless_bookable(update, context, service):
+    if action == "book" and await refuse_booking_start(update, context, service):
         return
     await find.start(update, context, service, booking=action == "book")
 

@@ -88,7 +88,9 @@ class BookingRefused(Exception):
     def __init__(self, refusal: Refusal, tracking_code: str | None = None) -> None:
         super().__init__(refusal.value)
         self.refusal = refusal
-        self.tracking_code = tracking_code  # the existing booking, for DUPLICATE_ACTIVE
+        # The booking concerned. For DUPLICATE_ACTIVE only when the asking user holds it:
+        # another person's booking is never named to whoever types its national code.
+        self.tracking_code = tracking_code
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,14 @@ class BookingView:
 async def essential_only(session: AsyncSession) -> bool:
     switch = await session.get(OperatorSwitch, ESSENTIAL_ONLY)
     return switch is not None and switch.value == "on"
+
+
+async def paused_by_crisis(sessions: async_sessionmaker[AsyncSession], essential: bool) -> bool:
+    """Whether crisis days keep a service (essential or not) from being booked now."""
+    if essential:
+        return False
+    async with sessions() as session:
+        return await essential_only(session)
 
 
 async def set_essential_only(sessions: async_sessionmaker[AsyncSession], on: bool) -> None:
@@ -394,6 +404,91 @@ async def _bookable(
     return slot_length(service.slot_minutes)
 
 
+async def _refuse_duplicate(
+    session: AsyncSession, code_hash: str, service_key: str, telegram_user_id: int
+) -> None:
+    """One active booking per national code and service (DUPLICATE_ACTIVE); its tracking
+    code is told only to the user who holds it."""
+    holder = (
+        await session.execute(
+            select(Booking.tracking_code, Booking.telegram_user_id).where(
+                Booking.national_code_hash == code_hash,
+                Booking.service_key == service_key,
+                Booking.status.in_(HOLDING_STATUSES),
+            )
+        )
+    ).first()
+    if holder is not None:
+        own = holder.telegram_user_id == telegram_user_id
+        raise BookingRefused(Refusal.DUPLICATE_ACTIVE, holder.tracking_code if own else None)
+
+
+async def _refuse_over_limit(
+    session: AsyncSession, rules: BookingRules, telegram_user_id: int
+) -> None:
+    """At most ``max_active_per_user`` active bookings per Telegram user (USER_LIMIT)."""
+    active = await session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.telegram_user_id == telegram_user_id,
+            Booking.status.in_(HOLDING_STATUSES),
+        )
+    )
+    if (active or 0) >= rules.max_active_per_user:
+        raise BookingRefused(Refusal.USER_LIMIT)
+
+
+# --- checks before confirm -----------------------------------------------------------------
+# The dialog asks for one thing at a time; each limit is checked as soon as what it needs is
+# known, so nobody types a national code and a mobile for a booking that cannot be made.
+# ``book`` checks them all again in its transaction (a race may change any of them).
+
+
+async def check_user_limit(
+    sessions: async_sessionmaker[AsyncSession], rules: BookingRules, telegram_user_id: int
+) -> None:
+    """Raises USER_LIMIT when the user already holds the most active bookings allowed."""
+    async with sessions() as session:
+        await _refuse_over_limit(session, rules, telegram_user_id)
+
+
+async def check_national_code(
+    sessions: async_sessionmaker[AsyncSession],
+    vault: Vault,
+    national_code: str,
+    service_key: str,
+    telegram_user_id: int,
+) -> None:
+    """Raises DUPLICATE_ACTIVE when the code already holds an active booking of the service
+    (with its tracking code only for the user who holds it)."""
+    async with sessions() as session:
+        await _refuse_duplicate(
+            session, vault.lookup_hash(national_code), service_key, telegram_user_id
+        )
+
+
+async def check_slot(
+    sessions: async_sessionmaker[AsyncSession],
+    rules: BookingRules,
+    office_id: int,
+    service_key: str,
+    starts_at: dt.datetime,
+    now: dt.datetime,
+    closures: Sequence[ClosureWindow] = (),
+) -> None:
+    """Raises NOT_OFFERED, ESSENTIAL_ONLY, NOT_BOOKABLE (not a start the office offers: past,
+    off the grid, outside hours or the window) or SLOT_TAKEN (no desk left) for a chosen time."""
+    async with sessions() as session:
+        office = await session.get(Office, office_id)
+        service = await session.get(Service, service_key)
+        if office is None or service is None:
+            raise BookingRefused(Refusal.NOT_OFFERED)
+        if not service.essential and await essential_only(session):
+            raise BookingRefused(Refusal.ESSENTIAL_ONLY)
+        await _bookable(session, office, service, starts_at, now, rules, closures)
+
+
 async def book(
     sessions: async_sessionmaker[AsyncSession],
     vault: Vault,
@@ -422,25 +517,8 @@ async def book(
                     raise BookingRefused(Refusal.NOT_OFFERED)
                 if not service.essential and await essential_only(session):
                     raise BookingRefused(Refusal.ESSENTIAL_ONLY)
-                duplicate = await session.scalar(
-                    select(Booking.tracking_code).where(
-                        Booking.national_code_hash == code_hash,
-                        Booking.service_key == service.key,
-                        Booking.status.in_(HOLDING_STATUSES),
-                    )
-                )
-                if duplicate is not None:
-                    raise BookingRefused(Refusal.DUPLICATE_ACTIVE, duplicate)
-                active = await session.scalar(
-                    select(func.count())
-                    .select_from(Booking)
-                    .where(
-                        Booking.telegram_user_id == request.telegram_user_id,
-                        Booking.status.in_(HOLDING_STATUSES),
-                    )
-                )
-                if (active or 0) >= rules.max_active_per_user:
-                    raise BookingRefused(Refusal.USER_LIMIT)
+                await _refuse_duplicate(session, code_hash, service.key, request.telegram_user_id)
+                await _refuse_over_limit(session, rules, request.telegram_user_id)
                 minutes = await _bookable(
                     session, office, service, request.starts_at, now, rules, closures
                 )
