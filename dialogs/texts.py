@@ -246,9 +246,16 @@ BOOK_DONE = (
     "📍 {address}\n"
     "📅 {day} ساعت {time}\n\n"
     "{documents}\n\n"
-    "کد رهگیری را نگه دارید؛ با /track یا فرستادن همین کد وضعیت را می‌بینید. "
-    "یک روز و یک ساعت پیش از نوبت یادآوری می‌فرستم."
+    "کد رهگیری را نگه دارید؛ با /track یا فرستادن همین کد وضعیت را می‌بینید.{reminders}"
 )
+# What BOOK_DONE promises, by the reminders the booking will really get (none: nothing said).
+BOOK_REMINDERS = {
+    ("reminder.day_before", "reminder.hour_before"): (
+        " یک روز و یک ساعت پیش از نوبت یادآوری می‌فرستم."
+    ),
+    ("reminder.day_before",): " یک روز پیش از نوبت یادآوری می‌فرستم.",
+    ("reminder.hour_before",): " یک ساعت پیش از نوبت یادآوری می‌فرستم.",
+}
 BOOK_ALREADY_DONE = "این نوبت پیش‌تر ثبت شده بود؛ نوبت دوباره‌ای ساخته نشد. 👇"
 BOOK_SLOT_TAKEN = "😕 این زمان همین حالا پر شد. زمان‌های آزاد دیگر:"
 BOOK_NOT_BOOKABLE = "این زمان دیگر قابل رزرو نیست. لطفاً روز دیگری را انتخاب کنید."
@@ -322,7 +329,7 @@ ON_MY_WAY_NOTE = "شهروند در راه است"
 
 # --- Messages the bot sends on its own -------------------------------------------------------
 REMIND_DAY_BEFORE = (
-    "⏰ یادآوری: فردا {day} ساعت {time} نوبت «{service}» در «{office}» دارید.\n"
+    "⏰ یادآوری: {day} ساعت {time} نوبت «{service}» در «{office}» دارید.\n"
     "📍 {address}\n🔢 کد رهگیری: {code}\n\n{documents}"
 )
 REMIND_HOUR_BEFORE = (
