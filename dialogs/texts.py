@@ -124,6 +124,11 @@ DOCS_ITEM_NOTE = "{number}. {name} ({note})"
 DOCS_NONE = "مدرک خاصی لازم نیست؛ کارت ملی همراه داشته باشید."
 DOCS_FEE = "💰 هزینه رسمی ({year}): {rial} ریال (حدود {toman} تومان)"
 DOCS_FEE_FREE = "💰 هزینه رسمی ({year}): رایگان"
+# After DOCS_FEE or DOCS_FEE_FREE when the figure is of an earlier year than the current one.
+DOCS_FEE_OLD = (
+    "\n⚠️ این رقم مربوط به سال {year} است و ممکن است از آن زمان تغییر کرده باشد؛ "
+    "پیش از پرداخت، تعرفهٔ امسال را از دفتر بپرسید."
+)
 DOCS_FEE_UNKNOWN = (
     "💰 هزینه رسمی: در منابع رسمی اعلام نشده است؛ پیش از پرداخت، تعرفه را از دفتر بخواهید."
 )
