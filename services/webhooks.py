@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
-from nlp.tracking import format_tracking_code
 from services.booking import booking_by_id
 from services.outbox import LEASE, Claimed, claim_due, delivered, failed, give_up
 from services.privacy import Vault
@@ -72,6 +71,13 @@ def retry_after(header: str | None, now: dt.datetime) -> dt.timedelta | None:
     return max(dt.timedelta(0), when - now)
 
 
+def shown_tracking_code(code: str) -> str:
+    """``ABCDEFGH`` as citizens are shown it, ``ABCD-EFGH``: the form of
+    nlp.tracking.format_tracking_code, which this layer may not import (the tests hold the
+    two together)."""
+    return f"{code[:4]}-{code[4:]}"
+
+
 async def payload_of(
     sessions: async_sessionmaker[AsyncSession], event: Claimed, office: Office, now: dt.datetime
 ) -> dict[str, Any] | None:
@@ -87,7 +93,7 @@ async def payload_of(
         "type": event.event_type,
         "timestamp": now.astimezone(dt.UTC).isoformat(),
         "data": {
-            "tracking_code": format_tracking_code(booking.tracking_code),
+            "tracking_code": shown_tracking_code(booking.tracking_code),
             "status": booking.status,
             "service": booking.service_key,
             "service_name": booking.service_name,
