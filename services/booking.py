@@ -468,6 +468,7 @@ async def book(
                     starts_at=request.starts_at.astimezone(dt.UTC),
                     ends_at=request.starts_at.astimezone(dt.UTC) + dt.timedelta(minutes=minutes),
                     idempotency_key=request.idempotency_key,
+                    created_at=now,  # when it was booked, as the figures count it
                 )
                 session.add(booking)
                 await session.flush()

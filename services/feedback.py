@@ -162,7 +162,7 @@ async def rate(
             await _own_booking(session, booking_id, rater, now)
             if await session.scalar(select(Rating.id).where(Rating.booking_id == booking_id)):
                 return Outcome.ALREADY
-            session.add(Rating(booking_id=booking_id, stars=stars))
+            session.add(Rating(booking_id=booking_id, stars=stars, created_at=now))
             await session.flush()
     except IntegrityError:  # a twin press in another worker won the unique index
         return Outcome.ALREADY

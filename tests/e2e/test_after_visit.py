@@ -20,10 +20,11 @@ from nlp.tracking import new_complaint_code
 from services.booking import change_status
 from services.clock import tehran_now
 from services.complaints import offices_near
-from services.feedback import queue_rating_asks
+from services.feedback import Outcome, Rater, queue_rating_asks, rate
 from services.locator import OfficeEntry
 from services.storage.models import Booking, Complaint, ComplaintEvent, OutboxEvent, Rating
 from services.supervision import new_supervisor_code
+from tests.booking_fixtures import valid_national_code
 from tests.e2e.conftest import World
 from tests.e2e.test_booking import NATIONAL_CODE, book_to_summary
 
@@ -375,6 +376,29 @@ async def test_a_done_visit_is_asked_about_once_and_rated_once(world: World) -> 
     assert [(r.booking_id, r.stars, r.wait_band, r.comment) for r in ratings] == [
         (booking.id, 4, "15_30", "کارمندها خوش‌برخورد بودند")
     ]
+
+
+async def test_stats_count_the_bookings_and_ratings_of_the_days_shown(world: World) -> None:
+    """Reported: an office with 4 bookings and 1 rating showed «نوبت: ۰ … (۰ نظر)», the
+    bookings being for days ahead (and so after the moment /stats was asked)."""
+    supervisors = await link_supervisors(world, TEHRAN_SUPERVISORS, "تهران/تهران", 9701)
+    for n in range(4):
+        citizen = world.client.person(9710 + n, "شهروند")
+        await book_to_summary(citizen, national_code=valid_national_code(9710 + n))
+        await citizen.presses(texts.BOOK_CONFIRM)
+    async with world.deps.sessions() as session:
+        bookings = list(await session.scalars(select(Booking).order_by(Booking.id)))
+    assert len(bookings) == 4 and len({b.office_id for b in bookings}) == 1
+    rated = bookings[0]
+    async with world.deps.sessions() as session, session.begin():  # the visit is over
+        await session.execute(update(Booking).where(Booking.id == rated.id).values(status="done"))
+    owner = Rater(rated.telegram_user_id, rated.chat_id)
+    assert await rate(world.deps.sessions, rated.id, owner, 4, tehran_now()) is Outcome.RECORDED
+
+    office = world.deps.directory.index.offices[rated.office_id]
+    stats = await supervisors.says("/stats 7")
+    line = next(block for block in stats.text.split("\n\n") if f"🏢 {office.name}" in block)
+    assert "نوبت: ۴ ·" in line and "امتیاز: ۴٫۰ (۱ نظر)" in line
 
 
 async def test_forged_rating_buttons_rate_nothing_and_reveal_nothing(world: World) -> None:
