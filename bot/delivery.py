@@ -47,7 +47,11 @@ async def _notice(deps: Deps, event: Claimed) -> Notice | None:
     if booking is None:
         return None
     service = await service_details(deps.sessions, booking.service_key)
-    return None if service is None else render(event.event_type, event.payload, booking, service)
+    return (
+        None
+        if service is None
+        else render(event.event_type, event.payload, booking, service, deps.rules)
+    )
 
 
 async def _complaint_notice(deps: Deps, event: Claimed) -> Notice | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -17,8 +17,9 @@ import arabic_reshaper
 from bidi import get_display
 
 from bot.emulator.client import BotMessage, Button, EmulatorClient, Person, Reply
-from bot.emulator.server import BotApiEmulator
+from bot.emulator.server import FIRST_UPDATE_ID, BotApiEmulator
 from bot.runtime import open_services, polling_bot
+from services.inbound import highest_update_id
 from services.settings import Settings
 
 PROMPT = "شما> "
@@ -159,26 +160,39 @@ async def chat_loop(
     """Reads lines until /quit or end of input and shows what the bot answers."""
     interactive = stdin.isatty() and out.isatty()
     read = _reader(stdin, interactive)
-    loop = asyncio.get_running_loop()
     me = client.person(user_id, name)
     screen = Screen(out, visual=visual)
     screen.say(INTRO)
-    line: str | None = "/start"
-    while line is not None:
+    async for line in _lines(read, interactive):
         line = line.strip()
         if line in ("/quit", "/exit"):
             break
-        if line:
-            if not interactive:
-                screen.say(f"{PROMPT}{line}")
-            try:
-                reply = await _act(me, screen, line)
-            except Exception as exc:  # an emulator refusal is shown, not fatal
-                screen.say(f"(could not send: {exc})")
-                reply = None
-            if reply is not None:
-                screen.show(reply, _keyboard(await client.chat_state(me.chat_id)))
-        line = await loop.run_in_executor(None, read)
+        if not line:
+            continue
+        if not interactive:
+            screen.say(f"{PROMPT}{line}")
+        try:
+            reply = await _act(me, screen, line)
+        except Exception as exc:  # an emulator refusal is shown, not fatal
+            screen.say(f"(could not send: {exc})")
+            reply = None
+        if reply is not None:
+            screen.show(reply, _keyboard(await client.chat_state(me.chat_id)))
+
+
+async def _lines(read: Callable[[], str | None], interactive: bool) -> AsyncIterator[str]:
+    """/start first (what Telegram's Start button sends), then each line until the end of
+    input; a script that begins with /start itself is greeted once, not twice."""
+    loop = asyncio.get_running_loop()
+    pending = None if interactive else await loop.run_in_executor(None, read)
+    if pending is None or pending.strip() != "/start":
+        yield "/start"
+    while True:
+        line = pending if pending is not None else await loop.run_in_executor(None, read)
+        pending = None
+        if line is None:
+            return
+        yield line
 
 
 async def run_shell(
@@ -192,18 +206,21 @@ async def run_shell(
     out: TextIO | None = None,
 ) -> int:
     """Starts the services, the emulator and the polling bot, and chats until the end."""
-    async with (
-        open_services(settings, with_sample=with_sample) as deps,
-        BotApiEmulator() as emulator,
-        polling_bot(deps, token=emulator.token, base_url=emulator.base_url, rate_limit=False),
-        EmulatorClient(emulator.root_url) as client,
-    ):
-        await chat_loop(
-            client,
-            user_id=user_id,
-            name=name,
-            stdin=stdin or sys.stdin,
-            out=out or sys.stdout,
-            visual=visual,
-        )
+    async with open_services(settings, with_sample=with_sample) as deps:
+        # A fresh emulator counts from its default; ids this database already holds would
+        # be ignored as handled, and the first lines of a second run go unanswered.
+        first_update_id = max(FIRST_UPDATE_ID, await highest_update_id(deps.engine) + 1)
+        async with (
+            BotApiEmulator(first_update_id=first_update_id) as emulator,
+            polling_bot(deps, token=emulator.token, base_url=emulator.base_url, rate_limit=False),
+            EmulatorClient(emulator.root_url) as client,
+        ):
+            await chat_loop(
+                client,
+                user_id=user_id,
+                name=name,
+                stdin=stdin or sys.stdin,
+                out=out or sys.stdout,
+                visual=visual,
+            )
     return 0

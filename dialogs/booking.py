@@ -48,6 +48,7 @@ from services.booking import (
     check_slot,
     check_user_limit,
     paused_by_crisis,
+    reminders_ahead,
 )
 from services.catalogue import ServiceDetails, service_details
 from services.clock import TEHRAN, tehran_now
@@ -501,6 +502,7 @@ def done_text(view: BookingView, service: ServiceDetails) -> str:
         day=fa_day(view.starts_at.date(), tehran_now().date()),
         time=fa_time(view.starts_at),
         documents=documents_text(service),
+        reminders=texts.BOOK_REMINDERS.get(reminders_ahead(view.starts_at, tehran_now()), ""),
     )
 
 

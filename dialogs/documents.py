@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from telegram import InlineKeyboardMarkup, Update
 
 from dialogs import texts
@@ -12,6 +14,7 @@ from dialogs.keyboards import button, main_menu
 from dialogs.replies import send
 from services.booking import paused_by_crisis
 from services.catalogue import ServiceDetails, service_details
+from services.clock import jalali_year, tehran_today
 
 
 def documents_text(service: ServiceDetails) -> str:
@@ -27,17 +30,22 @@ def documents_text(service: ServiceDetails) -> str:
     return "\n".join(lines)
 
 
-def fee_text(service: ServiceDetails) -> str:
-    """The official fee with its year, in rial and toman, or that none is published."""
-    if service.fee is None:
+def fee_text(service: ServiceDetails, today: dt.date | None = None) -> str:
+    """The official fee with its year, in rial and toman, or that none is published; a
+    figure of an earlier Jalali year than ``today``'s says it may have changed since."""
+    fee = service.fee
+    if fee is None:
         return texts.DOCS_FEE_UNKNOWN
-    if service.fee.amount_rial == 0:
-        return texts.DOCS_FEE_FREE.format(year=fa_digits(service.fee.year))
-    return texts.DOCS_FEE.format(
-        year=fa_digits(service.fee.year),
-        rial=fa_number(service.fee.amount_rial),
-        toman=fa_number(service.fee.amount_rial // 10),
-    )
+    year = fa_digits(fee.year)
+    if fee.amount_rial == 0:
+        line = texts.DOCS_FEE_FREE.format(year=year)
+    else:
+        line = texts.DOCS_FEE.format(
+            year=year, rial=fa_number(fee.amount_rial), toman=fa_number(fee.amount_rial // 10)
+        )
+    if fee.year < jalali_year(today or tehran_today()):
+        line += texts.DOCS_FEE_OLD.format(year=year)
+    return line
 
 
 def render_documents(service: ServiceDetails, *, paused: bool = False) -> str:

@@ -21,8 +21,10 @@ from services.clock import tehran_now
 from services.feedback import (
     COMMENT_MAX,
     Outcome,
+    Rater,
     RatingRefused,
     add_comment,
+    check_rateable,
     rate,
     rate_wait,
     rating_of,
@@ -75,21 +77,26 @@ async def _show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
 
 async def chosen(update: Update, context: BotContext) -> None:
     """A button under the ask: stars, a wait band, or skip."""
-    query, user = update.callback_query, update.effective_user
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     assert query is not None and user is not None
     pick = CallbackData.parse(query.data)
     assert isinstance(pick, Rate)
+    if chat is None:  # a button without its message: no chat to check the owner by
+        await answer_button(query, texts.STALE_BUTTON)
+        return
     sessions = context.deps.sessions
+    rater, now = Rater(user.id, chat.id), tehran_now()
     try:
         if pick.step == "stars" and pick.value:
-            outcome = await rate(sessions, pick.booking_id, user.id, pick.value)
+            outcome = await rate(sessions, pick.booking_id, rater, pick.value, now)
         elif pick.step == "wait" and pick.value:
             band = WAIT_BANDS[pick.value - 1]
-            outcome = await rate_wait(sessions, pick.booking_id, user.id, band)
-        else:
-            outcome = Outcome.RECORDED  # a skip: nothing to keep
-    except RatingRefused:
-        await answer_button(query, texts.RATE_NOT_YOURS)
+            outcome = await rate_wait(sessions, pick.booking_id, rater, band, now)
+        else:  # a skip keeps nothing, but is answered only for the chat's own visit
+            await check_rateable(sessions, pick.booking_id, rater, now)
+            outcome = Outcome.RECORDED
+    except RatingRefused:  # forged, another's, or not over: says nothing about the booking
+        await answer_button(query, texts.STALE_BUTTON)
         return
     if outcome is Outcome.ALREADY:
         await answer_button(query, texts.RATE_ALREADY)
@@ -121,8 +128,8 @@ def waiting_for_comment(context: BotContext) -> bool:
 
 async def comment_typed(update: Update, context: BotContext, text: str) -> None:
     """The optional comment, typed after the wait question."""
-    user = update.effective_user
-    assert user is not None
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
     booking_id = int(context.conversation.data.get("booking", 0))
     if len(text) > COMMENT_MAX:
         await send(
@@ -134,7 +141,9 @@ async def comment_typed(update: Update, context: BotContext, text: str) -> None:
         return
     context.conversation.reset()
     try:
-        outcome = await add_comment(context.deps.sessions, booking_id, user.id, text)
+        outcome = await add_comment(
+            context.deps.sessions, booking_id, Rater(user.id, chat.id), text, tehran_now()
+        )
     except RatingRefused:
         await send(update, texts.RATE_NOT_YOURS, main_menu())
         return

@@ -21,6 +21,7 @@ from services.catalogue import ServiceDetails
 from services.clock import tehran_now
 from services.complaints import ComplaintStep, ComplaintView
 from services.feedback import ASK
+from services.scheduling import BookingRules
 
 
 @dataclass(frozen=True)
@@ -31,28 +32,36 @@ class Notice:
 
 
 def render(
-    event_type: str, payload: dict[str, Any], view: BookingView, service: ServiceDetails
+    event_type: str,
+    payload: dict[str, Any],
+    view: BookingView,
+    service: ServiceDetails,
+    rules: BookingRules,
 ) -> Notice | None:
     """The message for an event, or None when there is nothing to say any more."""
+    now = tehran_now()
     fields = {
         "code": format_tracking_code(view.tracking_code),
         "service": view.service_name,
         "office": view.office_name,
         "address": view.office_address,
-        "day": fa_day(view.starts_at.date(), tehran_now().date()),
+        "day": fa_day(view.starts_at.date(), now.date()),
         "time": fa_time(view.starts_at),
     }
     if event_type.startswith("reminder."):
         planned = dt.datetime.fromisoformat(str(payload.get("starts_at")))
         if not view.active or planned != view.starts_at:
             return None  # cancelled or moved: its own reminders were written with the move
-        buttons = [button(texts.MY_CANCEL, MyBooking("cancel", view.id))]
+        # Only what can still be done: past the cut-off a cancel button would only refuse.
+        buttons = []
+        if rules.may_still_cancel(view.starts_at, now):
+            buttons.append(button(texts.MY_CANCEL, MyBooking("cancel", view.id)))
         if event_type == "reminder.hour_before":
             text = texts.REMIND_HOUR_BEFORE.format(**fields)
             buttons.insert(0, button(texts.ON_MY_WAY, MyBooking("on_way", view.id)))
         else:
             text = texts.REMIND_DAY_BEFORE.format(**fields, documents=documents_text(service))
-        return Notice(view.chat_id, text, InlineKeyboardMarkup([buttons]))
+        return Notice(view.chat_id, text, InlineKeyboardMarkup([buttons]) if buttons else None)
     if event_type == "booking.office_closed":
         if not view.active:
             return None

@@ -124,6 +124,11 @@ DOCS_ITEM_NOTE = "{number}. {name} ({note})"
 DOCS_NONE = "مدرک خاصی لازم نیست؛ کارت ملی همراه داشته باشید."
 DOCS_FEE = "💰 هزینه رسمی ({year}): {rial} ریال (حدود {toman} تومان)"
 DOCS_FEE_FREE = "💰 هزینه رسمی ({year}): رایگان"
+# After DOCS_FEE or DOCS_FEE_FREE when the figure is of an earlier year than the current one.
+DOCS_FEE_OLD = (
+    "\n⚠️ این رقم مربوط به سال {year} است و ممکن است از آن زمان تغییر کرده باشد؛ "
+    "پیش از پرداخت، تعرفهٔ امسال را از دفتر بپرسید."
+)
 DOCS_FEE_UNKNOWN = (
     "💰 هزینه رسمی: در منابع رسمی اعلام نشده است؛ پیش از پرداخت، تعرفه را از دفتر بخواهید."
 )
@@ -246,9 +251,16 @@ BOOK_DONE = (
     "📍 {address}\n"
     "📅 {day} ساعت {time}\n\n"
     "{documents}\n\n"
-    "کد رهگیری را نگه دارید؛ با /track یا فرستادن همین کد وضعیت را می‌بینید. "
-    "یک روز و یک ساعت پیش از نوبت یادآوری می‌فرستم."
+    "کد رهگیری را نگه دارید؛ با /track یا فرستادن همین کد وضعیت را می‌بینید.{reminders}"
 )
+# What BOOK_DONE promises, by the reminders the booking will really get (none: nothing said).
+BOOK_REMINDERS = {
+    ("reminder.day_before", "reminder.hour_before"): (
+        " یک روز و یک ساعت پیش از نوبت یادآوری می‌فرستم."
+    ),
+    ("reminder.day_before",): " یک روز پیش از نوبت یادآوری می‌فرستم.",
+    ("reminder.hour_before",): " یک ساعت پیش از نوبت یادآوری می‌فرستم.",
+}
 BOOK_ALREADY_DONE = "این نوبت پیش‌تر ثبت شده بود؛ نوبت دوباره‌ای ساخته نشد. 👇"
 BOOK_SLOT_TAKEN = "😕 این زمان همین حالا پر شد. زمان‌های آزاد دیگر:"
 BOOK_NOT_BOOKABLE = "این زمان دیگر قابل رزرو نیست. لطفاً روز دیگری را انتخاب کنید."
@@ -336,7 +348,7 @@ ON_MY_WAY_NOTE = "شهروند در راه است"
 
 # --- Messages the bot sends on its own -------------------------------------------------------
 REMIND_DAY_BEFORE = (
-    "⏰ یادآوری: فردا {day} ساعت {time} نوبت «{service}» در «{office}» دارید.\n"
+    "⏰ یادآوری: {day} ساعت {time} نوبت «{service}» در «{office}» دارید.\n"
     "📍 {address}\n🔢 کد رهگیری: {code}\n\n{documents}"
 )
 REMIND_HOUR_BEFORE = (

@@ -357,13 +357,20 @@ def outbox_event(
     )
 
 
+def reminders_ahead(starts_at: dt.datetime, now: dt.datetime) -> tuple[str, ...]:
+    """The reminders a booking at ``starts_at`` still gets: those not already due. Both
+    the outbox and the confirmation's promise follow this, so nothing is promised that is
+    not sent."""
+    return tuple(kind for kind, before in REMINDERS if starts_at - before > now)
+
+
 def _reminders(booking: Booking, now: dt.datetime) -> list[OutboxEvent]:
     assert booking.starts_at is not None
     starts = booking.starts_at.astimezone(dt.UTC)
+    before = dict(REMINDERS)
     return [
-        outbox_event(kind, "citizen", booking, starts - before, starts_at=starts.isoformat())
-        for kind, before in REMINDERS
-        if starts - before > now
+        outbox_event(kind, "citizen", booking, starts - before[kind], starts_at=starts.isoformat())
+        for kind in reminders_ahead(starts, now)
     ]
 
 
@@ -539,6 +546,7 @@ async def book(
                     starts_at=request.starts_at.astimezone(dt.UTC),
                     ends_at=request.starts_at.astimezone(dt.UTC) + dt.timedelta(minutes=minutes),
                     idempotency_key=request.idempotency_key,
+                    created_at=now,  # when it was booked, as the figures count it
                 )
                 session.add(booking)
                 await session.flush()
@@ -610,7 +618,7 @@ async def cancel(
         assert booking.starts_at is not None
         office = await session.get(Office, booking.office_id)
         assert office is not None
-        too_late = now > booking.starts_at - dt.timedelta(minutes=rules.cancel_cutoff_minutes)
+        too_late = not rules.may_still_cancel(booking.starts_at, now)
         if too_late and not _office_closed_then(office, booking, closures):
             raise BookingRefused(Refusal.TOO_LATE_TO_CANCEL, booking.tracking_code)
         await _release(session, booking)
@@ -641,7 +649,7 @@ async def reschedule(
         forced = _office_closed_then(office, booking, closures)
         if booking.reschedule_count >= rules.max_reschedules and not forced:
             raise BookingRefused(Refusal.RESCHEDULE_LIMIT, booking.tracking_code)
-        too_late = now > booking.starts_at - dt.timedelta(minutes=rules.cancel_cutoff_minutes)
+        too_late = not rules.may_still_cancel(booking.starts_at, now)
         if too_late and not forced:
             raise BookingRefused(Refusal.TOO_LATE_TO_CANCEL, booking.tracking_code)
         await _release(session, booking)

@@ -26,6 +26,11 @@ def tehran_today() -> dt.date:
     return tehran_now().date()
 
 
+def jalali_year(day: dt.date) -> int:
+    """The Jalali (solar hijri) year a day falls in: fees and budgets are set per year."""
+    return int(jdatetime.date.fromgregorian(date=day).year)
+
+
 def next_midnight(moment: dt.datetime) -> dt.datetime:
     """The end of the Tehran day ``moment`` falls on (the next day's 00:00)."""
     day = moment.astimezone(TEHRAN).date() + dt.timedelta(days=1)

@@ -38,7 +38,7 @@ COMMENT_MAX = 500
 
 
 class RatingRefused(Exception):
-    """Not the citizen's booking, or nothing to rate (cancelled, unknown)."""
+    """Not the citizen's booking, or nothing to rate (cancelled, unknown, not over yet)."""
 
 
 class Outcome(enum.Enum):
@@ -107,27 +107,62 @@ async def queue_rating_asks(sessions: async_sessionmaker[AsyncSession], now: dt.
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def _own_booking(session: AsyncSession, booking_id: int, telegram_user_id: int) -> Booking:
+def visit_is_over(status: str, ends_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """The rule the ask follows (see queue_rating_asks): a visit staff marked as over, or
+    any but a cancelled one whose slot ended ASK_AFTER_END ago. Only such a visit is rated."""
+    if status in VISITED:
+        return True
+    return status != "cancelled" and ends_at is not None and ends_at <= now - ASK_AFTER_END
+
+
+@dataclass(frozen=True)
+class Rater:
+    """Who pressed: the booking's own user, in the chat it was booked from."""
+
+    user_id: int
+    chat_id: int
+
+
+async def _own_booking(
+    session: AsyncSession, booking_id: int, rater: Rater, now: dt.datetime
+) -> Booking:
+    """The booking, if it is the rater's and its visit is over; RatingRefused otherwise
+    (unknown, another's, cancelled, or still ahead: a forged button learns nothing)."""
     booking = await session.get(Booking, booking_id)
-    if booking is None or booking.telegram_user_id != telegram_user_id:
+    if booking is None or (booking.telegram_user_id, booking.chat_id) != (
+        rater.user_id,
+        rater.chat_id,
+    ):
         raise RatingRefused
-    if booking.status == "cancelled":
+    if not visit_is_over(booking.status, booking.ends_at, now):
         raise RatingRefused
     return booking
 
 
+async def check_rateable(
+    sessions: async_sessionmaker[AsyncSession], booking_id: int, rater: Rater, now: dt.datetime
+) -> None:
+    """For a skip, which keeps nothing: still only the rater's own visit that is over."""
+    async with sessions() as session:
+        await _own_booking(session, booking_id, rater, now)
+
+
 async def rate(
-    sessions: async_sessionmaker[AsyncSession], booking_id: int, telegram_user_id: int, stars: int
+    sessions: async_sessionmaker[AsyncSession],
+    booking_id: int,
+    rater: Rater,
+    stars: int,
+    now: dt.datetime,
 ) -> Outcome:
     """The citizen's stars for the visit, kept once (a second press changes nothing)."""
     if not 1 <= stars <= 5:
         raise ValueError("stars are 1 to 5")
     try:
         async with sessions() as session, session.begin():
-            await _own_booking(session, booking_id, telegram_user_id)
+            await _own_booking(session, booking_id, rater, now)
             if await session.scalar(select(Rating.id).where(Rating.booking_id == booking_id)):
                 return Outcome.ALREADY
-            session.add(Rating(booking_id=booking_id, stars=stars))
+            session.add(Rating(booking_id=booking_id, stars=stars, created_at=now))
             await session.flush()
     except IntegrityError:  # a twin press in another worker won the unique index
         return Outcome.ALREADY
@@ -137,14 +172,15 @@ async def rate(
 async def rate_wait(
     sessions: async_sessionmaker[AsyncSession],
     booking_id: int,
-    telegram_user_id: int,
+    rater: Rater,
     band: str,
+    now: dt.datetime,
 ) -> Outcome:
     """How long the citizen waited at the office, kept once."""
     if band not in WAIT_BANDS:
         raise ValueError(f"unknown wait band {band!r}")
     async with sessions() as session, session.begin():
-        await _own_booking(session, booking_id, telegram_user_id)
+        await _own_booking(session, booking_id, rater, now)
         rating = await session.scalar(
             select(Rating).where(Rating.booking_id == booking_id).with_for_update()
         )
@@ -159,12 +195,13 @@ async def rate_wait(
 async def add_comment(
     sessions: async_sessionmaker[AsyncSession],
     booking_id: int,
-    telegram_user_id: int,
+    rater: Rater,
     comment: str,
+    now: dt.datetime,
 ) -> Outcome:
     """The citizen's words about the visit (capped), kept once."""
     async with sessions() as session, session.begin():
-        await _own_booking(session, booking_id, telegram_user_id)
+        await _own_booking(session, booking_id, rater, now)
         rating = await session.scalar(
             select(Rating).where(Rating.booking_id == booking_id).with_for_update()
         )

@@ -181,3 +181,10 @@ async def forget_before(engine: AsyncEngine, now: dt.datetime) -> int:
             delete(_table).where(_c.handled_at.is_not(None), _c.received_at < now - REMEMBER)
         )
     return int(result.rowcount or 0)
+
+
+async def highest_update_id(engine: AsyncEngine) -> int:
+    """The highest update_id stored (0 when none): a local Bot API (the shell's emulator)
+    numbers its updates after it, so a new run's updates are never taken for ones handled."""
+    async with engine.connect() as connection:
+        return int(await connection.scalar(select(func.max(_c.update_id))) or 0)

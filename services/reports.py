@@ -31,8 +31,9 @@ class OfficeFigures:
     province: str
     county: str
     city: str
-    bookings: int  # appointments in the period, not cancelled
-    no_shows: int
+    bookings: int  # booked in the period (whatever day they are for), not cancelled
+    appointments: int  # slots in the period, not cancelled: what a no-show is out of
+    no_shows: int  # of those appointments
     ratings: int
     average_rating: float | None
     complaints: int  # filed in the period
@@ -40,11 +41,11 @@ class OfficeFigures:
 
     @property
     def no_show_rate(self) -> float | None:
-        return self.no_shows / self.bookings if self.bookings else None
+        return self.no_shows / self.appointments if self.appointments else None
 
     @property
     def active(self) -> bool:
-        return bool(self.bookings or self.ratings or self.complaints)
+        return bool(self.bookings or self.appointments or self.ratings or self.complaints)
 
 
 async def office_figures(
@@ -68,29 +69,50 @@ async def office_figures(
                 .order_by(Office.province, Office.county, Office.code)
             )
         )
-        visits = select(Booking.id, Booking.office_id, Booking.status).where(
-            Booking.starts_at >= start,
-            Booking.starts_at < end,
-            Booking.status != "cancelled",
-            *scoped(Booking.office_id),
-        )
-        seen = visits.subquery()
-        bookings = {
+        # Each figure counts what happened in the period: bookings made, slots due (and
+        # their no-shows), ratings given, complaints filed. Counting bookings by their slot
+        # alone left out every booking for a day still ahead, and with it its rating.
+        booked = {
+            office_id: int(total)
+            for office_id, total in await session.execute(
+                select(Booking.office_id, func.count())
+                .where(
+                    Booking.created_at >= start,
+                    Booking.created_at < end,
+                    Booking.status != "cancelled",
+                    *scoped(Booking.office_id),
+                )
+                .group_by(Booking.office_id)
+            )
+        }
+        due = {
             office_id: (int(total), int(no_shows or 0))
             for office_id, total, no_shows in await session.execute(
                 select(
-                    seen.c.office_id,
+                    Booking.office_id,
                     func.count(),
-                    func.sum(case((seen.c.status == "no_show", 1), else_=0)),
-                ).group_by(seen.c.office_id)
+                    func.sum(case((Booking.status == "no_show", 1), else_=0)),
+                )
+                .where(
+                    Booking.starts_at >= start,
+                    Booking.starts_at < end,
+                    Booking.status != "cancelled",
+                    *scoped(Booking.office_id),
+                )
+                .group_by(Booking.office_id)
             )
         }
         ratings = {
             office_id: (int(count), float(average))
             for office_id, count, average in await session.execute(
-                select(seen.c.office_id, func.count(), func.avg(Rating.stars))
-                .join(Rating, Rating.booking_id == seen.c.id)
-                .group_by(seen.c.office_id)
+                select(Booking.office_id, func.count(), func.avg(Rating.stars))
+                .join(Rating, Rating.booking_id == Booking.id)
+                .where(
+                    Rating.created_at >= start,
+                    Rating.created_at < end,
+                    *scoped(Booking.office_id),
+                )
+                .group_by(Booking.office_id)
             )
         }
         complaints = {
@@ -111,7 +133,7 @@ async def office_figures(
         }
     figures = []
     for office in offices:
-        total, no_shows = bookings.get(office.id, (0, 0))
+        appointments, no_shows = due.get(office.id, (0, 0))
         rated, average = ratings.get(office.id, (0, None))
         filed, still_open = complaints.get(office.id, (0, 0))
         figures.append(
@@ -123,7 +145,8 @@ async def office_figures(
                 province=office.province,
                 county=office.county,
                 city=office.city,
-                bookings=total,
+                bookings=booked.get(office.id, 0),
+                appointments=appointments,
                 no_shows=no_shows,
                 ratings=rated,
                 average_rating=average,
@@ -142,6 +165,7 @@ CSV_HEADER = (
     "county",
     "city",
     "bookings",
+    "appointments",
     "no_shows",
     "no_show_rate",
     "ratings",
@@ -168,6 +192,7 @@ def figures_csv(rows: Sequence[OfficeFigures]) -> str:
                 row.county,
                 row.city,
                 row.bookings,
+                row.appointments,
                 row.no_shows,
                 "" if rate is None else f"{rate:.2f}",
                 row.ratings,

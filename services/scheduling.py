@@ -41,6 +41,10 @@ class BookingRules:
             cancel_cutoff_minutes=settings.cancel_cutoff_minutes,
         )
 
+    def may_still_cancel(self, starts_at: dt.datetime, now: dt.datetime) -> bool:
+        """Cancelling or moving is allowed until the cut-off before the time."""
+        return now <= starts_at - dt.timedelta(minutes=self.cancel_cutoff_minutes)
+
     def earliest(self, now: dt.datetime) -> dt.datetime:
         return now + dt.timedelta(minutes=self.lead_minutes)
 

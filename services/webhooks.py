@@ -71,9 +71,19 @@ def retry_after(header: str | None, now: dt.datetime) -> dt.timedelta | None:
     return max(dt.timedelta(0), when - now)
 
 
+def shown_tracking_code(code: str) -> str:
+    """``ABCDEFGH`` as citizens are shown it, ``ABCD-EFGH``: the form of
+    nlp.tracking.format_tracking_code, which this layer may not import (the tests hold the
+    two together)."""
+    return f"{code[:4]}-{code[4:]}"
+
+
 async def payload_of(
-    sessions: async_sessionmaker[AsyncSession], event: Claimed, now: dt.datetime
+    sessions: async_sessionmaker[AsyncSession], event: Claimed, office: Office, now: dt.datetime
 ) -> dict[str, Any] | None:
+    """The event's body: the tracking code as citizens see and say it (``ABCD-EFGH``; the
+    counter API takes it either way) and the office by its own code, as in the import; the
+    internal id stays beside it for systems that stored it."""
     booking = (
         await booking_by_id(sessions, event.booking_id) if event.booking_id is not None else None
     )
@@ -83,10 +93,11 @@ async def payload_of(
         "type": event.event_type,
         "timestamp": now.astimezone(dt.UTC).isoformat(),
         "data": {
-            "tracking_code": booking.tracking_code,
+            "tracking_code": shown_tracking_code(booking.tracking_code),
             "status": booking.status,
             "service": booking.service_key,
             "service_name": booking.service_name,
+            "office_code": office.code,
             "office_id": booking.office_id,
             "starts_at": booking.starts_at.isoformat(),
             "ends_at": booking.ends_at.isoformat(),
@@ -115,7 +126,7 @@ async def deliver_webhooks(
             office = await session.get(Office, event.office_id) if event.office_id else None
         # Signed with the moment it really leaves: receivers check it against their clock.
         sent_at = dt.datetime.now(dt.UTC)
-        body = await payload_of(sessions, event, sent_at)
+        body = None if office is None else await payload_of(sessions, event, office, sent_at)
         if office is None or body is None:
             await delivered(sessions, event, now, "nothing to send any more")
             continue

@@ -374,6 +374,9 @@ class _Signal:
 Handler = Callable[[Params, ApiCall], Awaitable[Any]]
 
 
+FIRST_UPDATE_ID = 100_001
+
+
 class BotApiEmulator:
     """Telegram Bot API emulator; see the module docstring."""
 
@@ -387,6 +390,7 @@ class BotApiEmulator:
         privacy_mode: bool = True,
         webhook_retry_delays: Sequence[float] = (0.1, 0.2, 0.5, 1.0),
         webhook_timeout: float = 10.0,
+        first_update_id: int = FIRST_UPDATE_ID,
     ) -> None:
         self.token = token
         self.bot_username = bot_username
@@ -413,7 +417,9 @@ class BotApiEmulator:
         self._ids = itertools.count(1)
 
         self._updates: list[JSONDict] = []
-        self._next_update_id = 100_001
+        # A bot remembers the update_ids it handled: one that keeps its store across runs
+        # (the shell) asks for ids after the highest it has.
+        self._next_update_id = first_update_id
         self._allowed_updates: list[str] | None = None
         self._poll_generation = 0
         self._last_get_updates: float | None = None

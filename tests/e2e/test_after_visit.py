@@ -9,7 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from telegram import Bot
 
 from bot.delivery import deliver_to_citizens
@@ -20,10 +20,11 @@ from nlp.tracking import new_complaint_code
 from services.booking import change_status
 from services.clock import tehran_now
 from services.complaints import offices_near
-from services.feedback import queue_rating_asks
+from services.feedback import Outcome, Rater, queue_rating_asks, rate
 from services.locator import OfficeEntry
 from services.storage.models import Booking, Complaint, ComplaintEvent, OutboxEvent, Rating
 from services.supervision import new_supervisor_code
+from tests.booking_fixtures import valid_national_code
 from tests.e2e.conftest import World
 from tests.e2e.test_booking import NATIONAL_CODE, book_to_summary
 
@@ -358,7 +359,7 @@ async def test_a_done_visit_is_asked_about_once_and_rated_once(world: World) -> 
         await other.presses(
             texts.MENU_HELP, data=Rate("stars", booking.id, 1).pack(), expect_reply=False
         )
-    assert (await world.client.callback_answers(other.chat_id))[-1]["text"] == texts.RATE_NOT_YOURS
+    assert (await world.client.callback_answers(other.chat_id))[-1]["text"] == texts.STALE_BUTTON
 
     comment = await citizen.presses(texts.WAIT_BAND_LABELS[1], message_id=ask.message_id)
     assert comment.last.text == texts.RATE_ASK_COMMENT.format(limit="۵۰۰")
@@ -375,6 +376,71 @@ async def test_a_done_visit_is_asked_about_once_and_rated_once(world: World) -> 
     assert [(r.booking_id, r.stars, r.wait_band, r.comment) for r in ratings] == [
         (booking.id, 4, "15_30", "کارمندها خوش‌برخورد بودند")
     ]
+
+
+async def test_stats_count_the_bookings_and_ratings_of_the_days_shown(world: World) -> None:
+    """Reported: an office with 4 bookings and 1 rating showed «نوبت: ۰ … (۰ نظر)», the
+    bookings being for days ahead (and so after the moment /stats was asked)."""
+    supervisors = await link_supervisors(world, TEHRAN_SUPERVISORS, "تهران/تهران", 9701)
+    for n in range(4):
+        citizen = world.client.person(9710 + n, "شهروند")
+        await book_to_summary(citizen, national_code=valid_national_code(9710 + n))
+        await citizen.presses(texts.BOOK_CONFIRM)
+    async with world.deps.sessions() as session:
+        bookings = list(await session.scalars(select(Booking).order_by(Booking.id)))
+    assert len(bookings) == 4 and len({b.office_id for b in bookings}) == 1
+    rated = bookings[0]
+    async with world.deps.sessions() as session, session.begin():  # the visit is over
+        await session.execute(update(Booking).where(Booking.id == rated.id).values(status="done"))
+    owner = Rater(rated.telegram_user_id, rated.chat_id)
+    assert await rate(world.deps.sessions, rated.id, owner, 4, tehran_now()) is Outcome.RECORDED
+
+    office = world.deps.directory.index.offices[rated.office_id]
+    stats = await supervisors.says("/stats 7")
+    line = next(block for block in stats.text.split("\n\n") if f"🏢 {office.name}" in block)
+    assert "نوبت: ۴ ·" in line and "امتیاز: ۴٫۰ (۱ نظر)" in line
+
+
+async def test_forged_rating_buttons_rate_nothing_and_reveal_nothing(world: World) -> None:
+    citizen = world.client.person(9551, "سارا")
+    await book_to_summary(citizen)
+    await citizen.presses(texts.BOOK_CONFIRM)
+    async with world.deps.sessions() as session:
+        booking = (await session.scalars(select(Booking))).one()
+    async with impatient(world) as quick:
+        # Before the visit: the citizen's own booking, but nothing happened yet to rate.
+        await citizen.says("/start")
+        await quick.person(citizen.id, "سارا").presses(
+            texts.MENU_HELP, data=Rate("stars", booking.id, 1).pack(), expect_reply=False
+        )
+        answers = await world.client.callback_answers(citizen.chat_id)
+        assert answers[-1]["text"] == texts.STALE_BUTTON
+        async with world.deps.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(Rating)) == 0
+
+        # After the visit, rated low by its owner.
+        async with world.deps.sessions() as session, session.begin():
+            await session.execute(
+                update(Booking).where(Booking.id == booking.id).values(status="done")
+            )
+        await quick.person(citizen.id, "سارا").presses(
+            texts.MENU_HELP, data=Rate("stars", booking.id, 1).pack(), expect_reply=False
+        )
+        async with world.deps.sessions() as session:
+            assert [r.stars for r in await session.scalars(select(Rating))] == [1]
+
+        # Someone else skipping the comment of that booking learns nothing about its rating.
+        other = world.client.person(9552, "فضول")
+        await other.says("/start")
+        before = len(await world.client.messages(other.chat_id))
+        await quick.person(other.id, "فضول").presses(
+            texts.MENU_HELP, data=Rate("comment", booking.id, 0).pack(), expect_reply=False
+        )
+        assert (await world.client.callback_answers(other.chat_id))[-1]["text"] == (
+            texts.STALE_BUTTON
+        )
+    await asyncio.sleep(0.5)
+    assert (await world.client.messages(other.chat_id))[before:] == []  # no thanks, no offer
 
 
 async def test_a_low_rating_leads_to_a_complaint_about_that_visit(world: World) -> None:

@@ -246,3 +246,22 @@ def test_an_operator_sets_a_webhook_and_looks_at_dead_letters(tmp_path: Path) ->
     assert token.returncode == 0 and "\npk_" in token.stdout
     assert "0 dead letter(s)" in run_cli(["outbox", "list"], "", tmp_path).stdout
     assert "0 event(s) queued again" in run_cli(["outbox", "replay"], "", tmp_path).stdout
+
+
+def test_every_shell_run_on_the_same_database_answers_from_its_first_line(
+    tmp_path: Path,
+) -> None:
+    # The bot ignores an update_id it handled: each run's updates must be new to the store.
+    for run in range(3):
+        result = run_cli(["shell", "--no-sample"], "/help\n", tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "سلام شهروند!" in result.stdout, f"run {run + 1}: no greeting"
+        assert texts.HELP.splitlines()[0] in result.stdout, f"run {run + 1}: /help unanswered"
+        assert "(the bot did not answer)" not in result.stdout
+
+
+def test_a_script_starting_with_start_is_greeted_once(tmp_path: Path) -> None:
+    result = run_cli(["shell", "--no-sample"], "/start\n/help\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("سلام شهروند!") == 1
+    assert texts.HELP.splitlines()[0] in result.stdout

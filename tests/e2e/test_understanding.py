@@ -15,6 +15,8 @@ async def test_documents_for_a_passport_in_plain_words(world: World) -> None:
     assert "۱. اصل شناسنامه" in page.text
     assert "مدرک وضعیت نظام وظیفه (برای آقایان ۱۸ تا ۵۰ سال)" in page.text
     assert "💰 هزینه رسمی (۱۴۰۴): ۱۱٬۶۲۰٬۰۰۰ ریال (حدود ۱٬۱۶۲٬۰۰۰ تومان)" in page.text
+    # A figure of a past year (1404; it is 1405 or later now) says it may have changed.
+    assert texts.DOCS_FEE_OLD.format(year="۱۴۰۴") in page.text
     assert page.labels == [texts.DOCS_FIND, texts.DOCS_BOOK, texts.DOCS_MENU]
 
 

@@ -27,8 +27,10 @@ from services.complaints import (
 )
 from services.feedback import (
     Outcome,
+    Rater,
     RatingRefused,
     add_comment,
+    check_rateable,
     queue_rating_asks,
     rate,
     rate_wait,
@@ -429,17 +431,24 @@ async def test_a_visit_is_asked_about_once_and_rated_once(
         )
     assert asked == {done, passed}
 
-    assert await rate(sessions, done, 601, 4) is Outcome.RECORDED
-    assert await rate(sessions, done, 601, 1) is Outcome.ALREADY
+    with pytest.raises(RatingRefused):  # its slot is not over yet: no rating, not even a skip
+        await rate(sessions, passed, Rater(602, 602), 1, NOW)
     with pytest.raises(RatingRefused):
-        await rate(sessions, done, 602, 5)  # another citizen's booking
+        await check_rateable(sessions, passed, Rater(602, 602), NOW)
+    await check_rateable(sessions, passed, Rater(602, 602), after)
+    with pytest.raises(RatingRefused):  # the booking's user, but in another chat
+        await rate(sessions, done, Rater(601, -601), 4, NOW)
+    assert await rate(sessions, done, Rater(601, 601), 4, NOW) is Outcome.RECORDED
+    assert await rate(sessions, done, Rater(601, 601), 1, NOW) is Outcome.ALREADY
     with pytest.raises(RatingRefused):
-        await rate(sessions, cancelled, 603, 5)
-    assert await rate_wait(sessions, done, 601, "15_30") is Outcome.RECORDED
-    assert await rate_wait(sessions, done, 601, "gt60") is Outcome.ALREADY
-    assert await add_comment(sessions, done, 601, "خوب بود؛ شماره‌ام 09121234567") is (
-        Outcome.RECORDED
-    )
+        await rate(sessions, done, Rater(602, 602), 5, NOW)  # another citizen's booking
+    with pytest.raises(RatingRefused):
+        await rate(sessions, cancelled, Rater(603, 603), 5, NOW)
+    assert await rate_wait(sessions, done, Rater(601, 601), "15_30", NOW) is Outcome.RECORDED
+    assert await rate_wait(sessions, done, Rater(601, 601), "gt60", NOW) is Outcome.ALREADY
+    assert await add_comment(
+        sessions, done, Rater(601, 601), "خوب بود؛ شماره‌ام 09121234567", NOW
+    ) is (Outcome.RECORDED)
     async with sessions() as session:
         ratings = list(await session.scalars(select(Rating)))
     assert [(r.stars, r.wait_band) for r in ratings] == [(4, "15_30")]
@@ -459,8 +468,8 @@ async def test_figures_per_office_on_known_data(
     await change_status(sessions, visits[2], "checked_in", NOW, actor_kind="staff")
     await change_status(sessions, visits[2], "done", NOW, actor_kind="staff")
     await change_status(sessions, visits[3], "cancelled", NOW, actor_kind="staff")
-    await rate(sessions, visits[2], 702, 5)
-    await rate(sessions, visits[4], 704, 2)
+    await rate(sessions, visits[2], Rater(702, 702), 5, NOW)
+    await rate(sessions, visits[4], Rater(704, 704), 2, TEN + dt.timedelta(hours=3))
     open_one, _ = await file_complaint(sessions, _draft(teh1, "c1"), NOW, new_complaint_code)
     closed, _ = await file_complaint(sessions, _draft(teh1, "c2"), NOW, new_complaint_code)
     await act(sessions, closed.id, "resolved", NOW, chat_id=-10, actor_ref="9")

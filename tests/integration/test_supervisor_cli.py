@@ -15,7 +15,7 @@ from nlp.tracking import new_complaint_code
 from services.booking import book, change_status
 from services.clock import tehran_now
 from services.complaints import ComplaintDraft, file_complaint
-from services.feedback import rate
+from services.feedback import Rater, rate
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import upgrade_to_head
 from services.storage.models import Office
@@ -63,8 +63,8 @@ async def _prepare(url: str) -> None:
         await change_status(sessions, visits[0], "no_show", NOW, actor_kind="staff")
         await change_status(sessions, visits[1], "checked_in", NOW, actor_kind="staff")
         await change_status(sessions, visits[1], "done", NOW, actor_kind="staff")
-        await rate(sessions, visits[1], 801, 5)
-        await rate(sessions, visits[2], 802, 4)
+        await rate(sessions, visits[1], Rater(801, 801), 5, NOW)
+        await rate(sessions, visits[2], Rater(802, 802), 4, TEN + dt.timedelta(hours=4))
         for office_id in (busy, karaj):
             await file_complaint(
                 sessions,

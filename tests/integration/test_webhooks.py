@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
+from nlp.tracking import format_tracking_code
 from services.booking import book
 from services.outbox import (
     LEASE,
@@ -110,7 +111,12 @@ async def test_down_then_failing_then_accepting_delivers_once_signed(
     assert hook.calls == 4
     ((event_id, body),) = hook.accepted.items()
     assert body["type"] == "booking.created"
-    assert body["data"]["tracking_code"] == view.tracking_code
+    # The code as the citizen was shown it, and the office by its own code.
+    assert body["data"]["tracking_code"] == format_tracking_code(view.tracking_code)
+    assert "-" in body["data"]["tracking_code"]
+    async with sessions() as session:
+        office = await session.get(Office, office_id)
+    assert office is not None and body["data"]["office_code"] == office.code
     assert body["data"]["national_code_masked"] == view.national_code_masked
     async with sessions() as session:
         event = await session.scalar(select(OutboxEvent).where(OutboxEvent.event_id == event_id))

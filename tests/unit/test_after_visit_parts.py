@@ -99,7 +99,7 @@ def _figures(**overrides: object) -> OfficeFigures:
     values: dict[str, object] = {
         "office_id": 1, "code": "T-1", "name": "دفتر یک", "network_key": "police10",
         "province": "تهران", "county": "تهران", "city": "تهران", "bookings": 8,
-        "no_shows": 2, "ratings": 2, "average_rating": 3.5, "complaints": 3,
+        "appointments": 8, "no_shows": 2, "ratings": 2, "average_rating": 3.5, "complaints": 3,
         "open_complaints": 1,
     }  # fmt: skip
     values.update(overrides)
@@ -118,7 +118,9 @@ def test_stats_lines_in_persian_digits() -> None:
         complaints="۳",
         open="۱",
     )
-    (empty,) = stats_lines([_figures(bookings=0, no_shows=0, ratings=0, average_rating=None)])
+    (empty,) = stats_lines(
+        [_figures(bookings=0, appointments=0, no_shows=0, ratings=0, average_rating=None)]
+    )
     assert "نیامده: —" in empty and "امتیاز: — (۰ نظر)" in empty
 
 
