@@ -7,10 +7,11 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -66,10 +67,14 @@ from dialogs.callbacks import (
 )
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
 from services import inbound
+from services.conversation import Turn
 from services.inbound import Arrival, FloodLimit, Incoming
 from services.storage.models import utcnow
 
 log = logging.getLogger(__name__)
+
+# The update being handled, for the error handler to ask for a later try.
+current_turn: ContextVar[Turn] = ContextVar("current_turn")
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
@@ -93,11 +98,21 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
             settings.flood_updates, dt.timedelta(seconds=settings.flood_window_seconds)
         )
         self._bodies: dict[int, str] = {}
+        self._postponed: set[int] = set()
 
     def arrived_as(self, update_id: int, body: str) -> None:
         """The update's JSON as Telegram sent it (webhook mode): stored as it is, sparing
         PTB's object-by-object serialisation, a good part of a short update's cost."""
         self._bodies[update_id] = body
+
+    def postponed(self, update_id: int) -> bool:
+        """Whether the update's answer could not be delivered and it is kept for a later
+        try (webhook mode answers Telegram non-2xx then); asked once per update."""
+        try:
+            self._postponed.remove(update_id)
+        except KeyError:
+            return False
+        return True
 
     @observed  # counts and times every update (bot.metrics)
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -114,23 +129,47 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         incoming = Incoming(
             update.update_id, chat.id, user.id if user else None, self._deps.vault.encrypt(body)
         )
-        async with self._deps.conversations.handle(
-            chat.id,
-            incoming.user_id,
-            incoming,
-            lease=self._lease,
-            flood=self._flood if chat.type == "private" else None,
-        ) as turn:
-            if turn.conversation is None:
-                _discard(coroutine)
-                if turn.arrival is Arrival.SLOW_DOWN:
-                    await self._slow_down(chat.id)
-                return
-            token = current_conversation.set(turn.conversation)
-            try:
-                await coroutine
-            finally:
-                current_conversation.reset(token)
+        turn: Turn | None = None
+        try:
+            async with self._deps.conversations.handle(
+                chat.id,
+                incoming.user_id,
+                incoming,
+                lease=self._lease,
+                flood=self._flood if chat.type == "private" else None,
+            ) as turn:
+                if turn.conversation is None:
+                    _discard(coroutine)
+                    if turn.arrival is Arrival.SLOW_DOWN:
+                        await self._slow_down(chat.id)
+                else:
+                    await self._handle(turn, coroutine)
+        finally:
+            if turn is not None and turn.given_up:
+                await self._tell_given_up(chat.id, chat.type)
+        if turn is not None and turn.retry_wait is not None:
+            self._postponed.add(update.update_id)
+
+    async def _handle(self, turn: Turn, coroutine: Awaitable[Any]) -> None:
+        """The handlers run with the chat's conversation and the turn at hand."""
+        assert turn.conversation is not None
+        tokens = current_conversation.set(turn.conversation), current_turn.set(turn)
+        try:
+            await coroutine
+        finally:
+            current_conversation.reset(tokens[0])
+            current_turn.reset(tokens[1])
+
+    async def _tell_given_up(self, chat_id: int, chat_type: str) -> None:
+        """Once, when an update has had all its tries: the citizen should not wait for it."""
+        assert self._application is not None
+        if chat_type != "private":
+            log.warning("gave up an update of a group chat after all its tries")
+            return
+        try:
+            await self._application.bot.send_message(chat_id, texts.GAVE_UP)
+        except TelegramError as exc:
+            log.warning("could not tell a chat its update was given up: %s", exc)
 
     async def _slow_down(self, chat_id: int) -> None:
         assert self._application is not None
@@ -144,7 +183,10 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         connection) once their lease is over; returns how many were taken up."""
         application = self._application
         assert application is not None
-        stalled = await inbound.claim_stalled(self._deps.engine, utcnow(), self._lease)
+        claimed = await inbound.claim_stalled(self._deps.engine, utcnow(), self._lease)
+        for chat_id in claimed.given_up_chats:
+            await self._tell_given_up(chat_id, "private" if chat_id > 0 else "group")
+        stalled = claimed.stalled
         for item in stalled:
             data = json.loads(self._deps.vault.decrypt(item.body))
             update = update_of(data, application.bot)  # cleaned as when it first came
@@ -253,9 +295,30 @@ def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
     ]
 
 
+def transient(error: object) -> bool:
+    """A failure of the Bot API that passes by itself: a 5xx, a timeout, a lost connection,
+    a flood past the rate limiter's retries. Not a refusal (400, 403), which a retry would
+    only repeat."""
+    if isinstance(error, RetryAfter | TimedOut):
+        return True
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
 async def on_error(update: object, context: BotContext) -> None:
-    """Logs the failure without personal data and tells the citizen something human."""
+    """Logs the failure without personal data and tells the citizen something human; an
+    answer the Bot API could not take for now is tried again later instead, from the
+    conversation as it was before the update (every step is safe to replay)."""
     update_id = update.update_id if isinstance(update, Update) else None
+    turn = current_turn.get(None)
+    if turn is not None and transient(context.error):
+        wait = context.error.retry_after if isinstance(context.error, RetryAfter) else 0
+        turn.try_again_later(wait if isinstance(wait, dt.timedelta) else dt.timedelta(seconds=wait))
+        log.warning(
+            "update %s not answered for now (%s): tried again later",
+            update_id,
+            type(context.error).__name__,
+        )
+        return
     log.error(
         "update %s failed: %s", update_id, type(context.error).__name__, exc_info=context.error
     )

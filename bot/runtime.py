@@ -26,6 +26,7 @@ from services import inbound
 from services.catalogue import service_names
 from services.clock import tehran_now
 from services.conversation import ConversationStore
+from services.inbound import RetryPolicy
 from services.locator import OfficeDirectory
 from services.outbox import sole_deliverer
 from services.privacy import Vault, secret_key_for
@@ -41,7 +42,9 @@ log = logging.getLogger(__name__)
 HTTP_KEY = "http"  # the aiohttp session webhooks go out through
 # Updates Telegram sends us: what the handlers handle, nothing more.
 ALLOWED_UPDATES = ["message", "callback_query"]
-RECOVERY_INTERVAL = 5.0  # seconds between looks for updates a crash left unfinished
+# Seconds between looks for updates a crash left unfinished or whose next try is due
+# (sooner when retries are set to come sooner).
+RECOVERY_INTERVAL = 5.0
 SHUTDOWN_TIMEOUT = 30.0  # seconds in-flight requests get to finish on stop
 
 
@@ -60,7 +63,11 @@ async def open_services(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            conversations=ConversationStore(engine, lock_timeout=settings.chat_lock_timeout),
+            conversations=ConversationStore(
+                engine,
+                lock_timeout=settings.chat_lock_timeout,
+                retry=RetryPolicy.from_settings(settings),
+            ),
             interpreter=build_interpreter(await service_names(sessions)),
             directory=await OfficeDirectory(sessions).fresh(tehran_now()),
             vault=Vault(secret_key_for(settings)),
@@ -106,7 +113,9 @@ async def _background_work(
     application.bot_data[HTTP_KEY] = http = ClientSession()
     jobs = application.job_queue
     jobs.run_repeating(_deliver, interval=delivery_interval, first=0.5)
-    jobs.run_repeating(_recover, interval=RECOVERY_INTERVAL, first=1.0)
+    deps: Deps = application.bot_data[DEPS_KEY]
+    recovery = min(RECOVERY_INTERVAL, deps.settings.update_retry_seconds)
+    jobs.run_repeating(_recover, interval=recovery, first=min(1.0, recovery))
     jobs.run_repeating(_forget, interval=dt.timedelta(hours=1), first=60)
     try:
         yield

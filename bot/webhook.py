@@ -64,6 +64,10 @@ def add_webhook_route(
             processor.arrived_as(update.update_id, body)
         # Errors of the database propagate as a 500, so Telegram sends the update again.
         await processor.process_update(update, application.process_update(update))
+        if isinstance(processor, ChatOrderedUpdates) and processor.postponed(update.update_id):
+            # Its answer could not reach the chat for now: kept, and tried again by the
+            # recovery pass; Telegram's own re-send (which this asks for) finds it waiting.
+            return _refusal(503, "try again later")
         return web.json_response({"ok": True})
 
     http.router.add_post(path, receive)

@@ -6,7 +6,7 @@ import logging
 from typing import TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData
@@ -28,10 +28,12 @@ async def send(
 
 async def answer_button(query: CallbackQuery, text: str | None = None) -> None:
     """Stops the button's spinner (with a short notice). A query Telegram already expired,
-    e.g. one pressed while the bot was down, cannot be answered; the dialog goes on."""
+    e.g. one pressed while the bot was down, cannot be answered, nor one while the Bot API
+    fails (5xx, timeout, flood past retries): the step's own work goes on either way, since
+    the spinner stops by itself and the step's reply is what the citizen waits for."""
     try:
         await query.answer(text)
-    except BadRequest as exc:
+    except TelegramError as exc:
         log.info("callback query not answered: %s", exc)
 
 

@@ -11,6 +11,7 @@ import asyncio
 import copy
 import datetime as dt
 import functools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -21,11 +22,12 @@ from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services import inbound
-from services.inbound import Arrival, FloodLimit, Incoming
+from services.inbound import DEFAULT_RETRY, Arrival, FloodLimit, Incoming, RetryPolicy
 from services.storage.db import insert_for, once_more_if_dropped
 from services.storage.models import DialogState, utcnow
 
 _states = cast(Table, DialogState.__table__)
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -68,12 +70,27 @@ class Conversation:
         return self.flow == flow and (step is None or self.step == step)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Turn:
-    """What an update found: its arrival, and the conversation unless it is to be skipped."""
+    """What an update found: its arrival, and the conversation unless it is to be skipped.
+
+    The caller may ask for the update to be tried again later (``try_again_later``); after
+    the turn, ``kept`` says whether it will be (False when it had all its tries: given up,
+    and the chat is to be told)."""
 
     arrival: Arrival
     conversation: Conversation | None
+    retry_wait: dt.timedelta | None = None
+    kept: bool = False
+
+    def try_again_later(self, at_least: dt.timedelta = dt.timedelta(0)) -> None:
+        """Its answer could not be delivered: the conversation stays as it was before the
+        update, which is kept and handled again later, from the same state."""
+        self.retry_wait = at_least
+
+    @property
+    def given_up(self) -> bool:
+        return self.arrival is Arrival.GIVEN_UP or (self.retry_wait is not None and not self.kept)
 
 
 class _ChatLocks:
@@ -110,9 +127,11 @@ class ConversationStore:
         engine: AsyncEngine,
         *,
         lock_timeout: float = 30.0,
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self._engine = engine
         self._lock_timeout = lock_timeout
+        self._retry = retry
         self._locks = _ChatLocks()
         self._shared = engine.dialect.name == "postgresql"
 
@@ -188,12 +207,18 @@ class ConversationStore:
         """One update of a chat, under the chat's lock: store the update and read the
         chat's conversation in one transaction; after the caller has handled it, write back
         what changed and mark the update handled in another. An update seen before, or one
-        too many from a flooding user, comes with no conversation: skip it."""
+        too many from a flooding user, comes with no conversation: skip it.
+
+        An update the caller asks to try again later, or whose handling raised, is not
+        marked handled and its conversation not written: it is kept for a later try from
+        the same state (``inbound.postpone``), until it has had all its tries."""
         async with self._locks.hold(chat_id), self._cross_process_lock(chat_id):
             async with self._engine.begin() as connection:
                 arrival = Arrival.NEW
                 if incoming is not None:
-                    arrival = await inbound.arrive(connection, incoming, utcnow(), lease, flood)
+                    arrival = await inbound.arrive(
+                        connection, incoming, utcnow(), lease, flood, self._retry
+                    )
                 row = None
                 if arrival is Arrival.NEW:
                     load = _statements(connection.dialect.name).load
@@ -214,15 +239,43 @@ class ConversationStore:
                 )
             )
             before = (conversation.flow, conversation.step, copy.deepcopy(conversation.data))
-            yield Turn(arrival, conversation)
-            after = (conversation.flow, conversation.step, conversation.data)
-            save = after != before or conversation.version == 0
-            if not save and incoming is None:
-                return
-            async with self._engine.begin() as connection:
-                if save:
-                    await self._save(connection, conversation)
+            turn = Turn(arrival, conversation)
+            try:
+                yield turn
+                if turn.retry_wait is not None and incoming is not None:
+                    turn.kept = await self._postpone(incoming.update_id, turn.retry_wait)
+                    return
+                await self._finish(conversation, before, incoming)
+            except Exception:
                 if incoming is not None:
-                    await inbound.mark_handled(connection, incoming.update_id, utcnow())
+                    turn.retry_wait = dt.timedelta(0)
+                    turn.kept = await self._postpone(incoming.update_id, turn.retry_wait)
+                raise
+
+    async def _finish(
+        self, conversation: Conversation, before: tuple[Any, ...], incoming: Incoming | None
+    ) -> None:
+        """Write back the conversation if it changed, and mark the update handled."""
+        after = (conversation.flow, conversation.step, conversation.data)
+        save = after != before or conversation.version == 0
+        if not save and incoming is None:
+            return
+        async with self._engine.begin() as connection:
             if save:
-                conversation.version += 1
+                await self._save(connection, conversation)
+            if incoming is not None:
+                await inbound.mark_handled(connection, incoming.update_id, utcnow())
+        if save:
+            conversation.version += 1
+
+    async def _postpone(self, update_id: int, at_least: dt.timedelta) -> bool:
+        """Keep the update for a later try; False once it has had all its tries (given
+        up). A database that fails here too leaves it to the lease: kept all the same."""
+        try:
+            async with self._engine.begin() as connection:
+                return await inbound.postpone(
+                    connection, update_id, utcnow(), self._retry, at_least
+                )
+        except Exception:
+            log.warning("could not postpone update %s; its lease will bring it back", update_id)
+            return True

@@ -10,7 +10,10 @@ writes the state back. So:
 - Telegram delivering the same ``update_id`` again (a retried webhook, a re-polled batch
   after a restart) has no second effect;
 - the rows say how many updates a user sent lately, which is what flood control counts,
-  across workers.
+  across workers;
+- an update whose answer could not be delivered (the Bot API failing for a while) or whose
+  handling failed midway keeps its body and is tried again a bounded number of times, with
+  growing waits (``RetryPolicy``); then it is given up and the citizen told once.
 
 These functions run on a connection inside the caller's transaction (SQLAlchemy Core: they
 are on every update's path, where the ORM's bookkeeping would be pure overhead).
@@ -29,6 +32,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.settings import Settings
 from services.storage.db import insert_for
 from services.storage.models import InboundUpdate
 
@@ -49,6 +53,32 @@ class Arrival(enum.Enum):
     SEEN = "seen"  # handled before: no second effect
     SLOW_DOWN = "slow_down"  # too many updates from this user: dropped, tell them once
     DROPPED = "dropped"  # too many, and already told
+    SCHEDULED = "scheduled"  # failed before and waits for its next try: nothing now
+    GIVEN_UP = "given_up"  # failed too often: given up now, tell the citizen once
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """An update that failed is tried ``retries`` more times, the first after
+    ``first_wait``, each wait twice the one before."""
+
+    retries: int = 5
+    first_wait: dt.timedelta = dt.timedelta(seconds=10)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(settings.update_retries, dt.timedelta(seconds=settings.update_retry_seconds))
+
+    def wait_after(self, attempts: int) -> dt.timedelta:
+        """How long to wait once ``attempts`` tries have failed."""
+        return self.first_wait * (1 << max(attempts - 1, 0))
+
+    def spent(self, attempts: int) -> bool:
+        """Whether ``attempts`` tries are all this policy allows."""
+        return attempts > self.retries
+
+
+DEFAULT_RETRY = RetryPolicy()
 
 
 @dataclass(frozen=True)
@@ -75,6 +105,15 @@ class Stalled:
     body: str
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """What a recovery pass takes up: updates to handle again, and the chats of those it
+    has just given up (left unhandled too long), to be told once."""
+
+    stalled: list[Stalled]
+    given_up_chats: list[int]
+
+
 @functools.cache
 def _statements(dialect: str) -> SimpleNamespace:
     """Built once per dialect, with bound parameters: they run on every update, and
@@ -87,7 +126,17 @@ def _statements(dialect: str) -> SimpleNamespace:
         store=insert(_table)
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(_c.update_id),
-        handled_at=select(_c.handled_at).where(this),
+        earlier=select(_c.handled_at, _c.attempts, _c.throttled, _c.lease_until).where(this),
+        again=update(_table)
+        .where(this)
+        .values(attempts=_c.attempts + 1, lease_until=bindparam("b_lease"), throttled=None),
+        attempts=select(_c.attempts).where(this),
+        postpone=update(_table)
+        .where(this, _c.handled_at.is_(None))
+        .values(lease_until=bindparam("b_next"), throttled="retry"),
+        give_up=update(_table)
+        .where(this)
+        .values(handled_at=bindparam("b_now"), body=None, lease_until=None, throttled="gave_up"),
         recent=select(func.count()).where(*recent),
         noticed=select(func.count()).where(*recent, _c.throttled == "noticed"),
         throttle=update(_table)
@@ -105,6 +154,7 @@ async def arrive(
     now: dt.datetime,
     lease: dt.timedelta,
     flood: FloodLimit | None = None,
+    retry: RetryPolicy = DEFAULT_RETRY,
 ) -> Arrival:
     """Store an update unless stored before, and say what to do with it."""
     run = _statements(connection.dialect.name)
@@ -117,13 +167,12 @@ async def arrive(
             "received_at": now,
             "body": incoming.body,
             "lease_until": now + lease,
+            "attempts": 1,
         },
     )
     key = {"b_update_id": incoming.update_id}
     if stored is None:
-        # Stored before. Not handled yet means an earlier attempt died midway: go on.
-        handled = await connection.scalar(run.handled_at, key)
-        return Arrival.SEEN if handled is not None else Arrival.NEW
+        return await _again(connection, incoming.update_id, now, lease, retry)
     if flood is None or incoming.user_id is None:
         return Arrival.NEW
     window = {"b_user_id": incoming.user_id, "b_since": now - flood.window}
@@ -135,6 +184,52 @@ async def arrive(
     return Arrival.DROPPED if told else Arrival.SLOW_DOWN
 
 
+async def _again(
+    connection: AsyncConnection,
+    update_id: int,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    retry: RetryPolicy,
+) -> Arrival:
+    """An update stored before: handled (no second effect), waiting for its next try, one
+    more try, or one try too many (a worker that died on it every time)."""
+    run = _statements(connection.dialect.name)
+    key = {"b_update_id": update_id}
+    row = (await connection.execute(run.earlier, key)).one()
+    if row.handled_at is not None:
+        return Arrival.SEEN
+    if row.throttled == "retry" and row.lease_until is not None and row.lease_until > now:
+        return Arrival.SCHEDULED  # e.g. Telegram re-sending what we answered 503
+    if retry.spent(row.attempts):
+        await connection.execute(run.give_up, {**key, "b_now": now})
+        return Arrival.GIVEN_UP
+    await connection.execute(run.again, {**key, "b_lease": now + lease})
+    return Arrival.NEW
+
+
+async def postpone(
+    connection: AsyncConnection,
+    update_id: int,
+    now: dt.datetime,
+    retry: RetryPolicy,
+    at_least: dt.timedelta = dt.timedelta(0),
+) -> bool:
+    """The update's handling failed for now: keep it for a later try, after a wait that
+    grows with each failure (and at least ``at_least``, e.g. Telegram's retry_after).
+    False when it has had all its tries: then it is given up (the caller tells the chat)."""
+    run = _statements(connection.dialect.name)
+    key = {"b_update_id": update_id}
+    attempts = await connection.scalar(run.attempts, key)
+    if attempts is None:
+        return False
+    if retry.spent(attempts):
+        await connection.execute(run.give_up, {**key, "b_now": now})
+        return False
+    wait = max(retry.wait_after(attempts), at_least)
+    await connection.execute(run.postpone, {**key, "b_next": now + wait})
+    return True
+
+
 async def mark_handled(connection: AsyncConnection, update_id: int, now: dt.datetime) -> None:
     """Part of the transaction that saves the chat's state after the update."""
     await connection.execute(
@@ -144,17 +239,22 @@ async def mark_handled(connection: AsyncConnection, update_id: int, now: dt.date
 
 async def claim_stalled(
     engine: AsyncEngine, now: dt.datetime, lease: dt.timedelta, limit: int = 50
-) -> list[Stalled]:
-    """Stored updates nobody finished (their worker died, or the database failed midway),
-    oldest first, leased to the caller so other workers leave them alone."""
+) -> Claimed:
+    """Stored updates nobody finished (their worker died, the database failed midway, the
+    Bot API refused the answer) whose time has come, oldest first, leased to the caller so
+    other workers leave them alone; and the chats of those given up for their age."""
     async with engine.begin() as connection:
-        expired = await connection.execute(
-            update(_table)
-            .where(_c.handled_at.is_(None), _c.received_at < now - GIVE_UP)
-            .values(handled_at=now, body=None, throttled="expired")
-        )
-        if expired.rowcount:
-            log.warning("gave up %d stored updates left unhandled too long", expired.rowcount)
+        expired = (
+            await connection.execute(
+                update(_table)
+                .where(_c.handled_at.is_(None), _c.received_at < now - GIVE_UP)
+                .values(handled_at=now, body=None, throttled="expired")
+                .returning(_c.chat_id)
+            )
+        ).all()
+        if expired:
+            log.warning("gave up %d stored updates left unhandled too long", len(expired))
+        given_up = [row.chat_id for row in expired if row.chat_id is not None]
         query = (
             select(_c.update_id, _c.body)
             .where(_c.handled_at.is_(None), _c.lease_until < now)
@@ -164,14 +264,15 @@ async def claim_stalled(
         if connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await connection.execute(query)).all()
-        if not rows:
-            return []
-        await connection.execute(
-            update(_table)
-            .where(_c.update_id.in_([row.update_id for row in rows]))
-            .values(lease_until=now + lease)
-        )
-    return [Stalled(row.update_id, row.body) for row in rows if row.body is not None]
+        if rows:
+            # Leased, and no longer waiting: handling it counts as its next try (arrive()).
+            await connection.execute(
+                update(_table)
+                .where(_c.update_id.in_([row.update_id for row in rows]))
+                .values(lease_until=now + lease, throttled=None)
+            )
+    stalled = [Stalled(row.update_id, row.body) for row in rows if row.body is not None]
+    return Claimed(stalled, given_up)
 
 
 async def forget_before(engine: AsyncEngine, now: dt.datetime) -> int:

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     telegram_max_rate: float = Field(default=30.0, ge=0)
     # How often the outbox (reminders, staff messages, counter webhooks) is drained (seconds).
     delivery_interval: float = Field(default=5.0, gt=0, le=300)
+    # An update whose answer Telegram refused for a while (5xx, timeout, flood) or whose
+    # handling failed midway is tried again this many times, first after this many seconds
+    # and then after twice as long each time; then given up, and the citizen is told.
+    update_retries: int = Field(default=5, ge=0, le=20)
+    update_retry_seconds: float = Field(default=10.0, gt=0, le=600)
 
     # Booking rules, all told to the citizen when they apply.
     booking_window_days: int = Field(default=14, ge=1, le=90)

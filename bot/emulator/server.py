@@ -426,6 +426,8 @@ class BotApiEmulator:
         self._webhook: _Webhook | None = None
         self._webhook_task: asyncio.Task[None] | None = None
 
+        # method (lower case) -> (HTTP status, monotonic time the failure ends, chat or None)
+        self._faults: dict[str, tuple[int, float, int | None]] = {}
         self._per_chat_per_second: float | None = None
         self._per_group_per_minute: int | None = None
         self._last_send: dict[int, float] = {}
@@ -601,6 +603,27 @@ class BotApiEmulator:
         if status not in ("member", "administrator", "left", "kicked"):
             raise EmulatorInputError(f"unknown bot status {status!r}")
         chat.bot_status = status
+
+    def fail(
+        self, method: str, status: int = 500, seconds: float = 10.0, chat_id: int | None = None
+    ) -> None:
+        """``method`` answers ``status`` (an outage of Telegram's, 500, 502...) for the next
+        ``seconds``, for every chat or only ``chat_id``'s; ``seconds=0`` ends it."""
+        ends = time.monotonic() + seconds
+        if seconds <= 0:
+            self._faults.pop(method.lower(), None)
+        else:
+            self._faults[method.lower()] = (status, ends, chat_id)
+
+    def _check_fault(self, method: str, chat_id: int | None) -> None:
+        fault = self._faults.get(method.lower())
+        if fault is None:
+            return
+        status, ends, only = fault
+        if time.monotonic() >= ends:
+            del self._faults[method.lower()]
+        elif only is None or only == chat_id:
+            raise ApiError(status, "Internal Server Error" if status == 500 else "Bad Gateway")
 
     def flood_limits(
         self, per_chat_per_second: float | None = None, per_group_per_minute: int | None = None
@@ -932,6 +955,7 @@ class BotApiEmulator:
         if handler is None:
             raise ApiError(404, "Not Found")
         call.chat_id = self._chat_id_of(params)
+        self._check_fault(method, call.chat_id)
         try:
             return await handler(params, call)
         finally:

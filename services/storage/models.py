@@ -433,8 +433,12 @@ class InboundUpdate(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column()
     handled_at: Mapped[dt.datetime | None] = mapped_column()
     # "noticed": dropped for flooding, with a slow-down message; "dropped": silently;
-    # "expired": left unhandled too long (its worker kept failing), given up.
+    # "retry": its answer could not be delivered, tried again once ``lease_until`` is over;
+    # "gave_up": failed too many times, "expired": left unhandled too long (both given up,
+    # the citizen told).
     throttled: Mapped[str | None] = mapped_column(String(8))
+    # Times its handling was started: bounds the replays of one that keeps failing.
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
 
 
 class OfficeLinkCode(Base):

@@ -225,7 +225,7 @@ async def test_an_update_stored_by_a_worker_that_died_is_handled_by_another(
     assert len(await hooked.client.messages(chat)) == before
 
 
-async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed(
+async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed_and_told_once(
     hooked: Hooked,
 ) -> None:
     chat = 9302
@@ -238,7 +238,12 @@ async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed(
     assert isinstance(processor, ChatOrderedUpdates)
     assert await processor.recover() == 0
     await asyncio.sleep(0.3)
-    assert len(await hooked.client.messages(chat)) == before  # no stale answer
+    # No stale answer to the update itself: the citizen is told, once, that it was given up.
+    after = await hooked.client.messages(chat)
+    assert [m.text for m in after[before:]] == [texts.GAVE_UP]
+    assert await processor.recover() == 0
+    await asyncio.sleep(0.3)
+    assert len(await hooked.client.messages(chat)) == len(after)
     async with hooked.deps.sessions() as session:
         row = await session.get(InboundUpdate, 880002)
         assert row is not None and row.throttled == "expired" and row.body is None
