@@ -66,6 +66,7 @@ from dialogs.callbacks import (
     TrackCode,
 )
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
+from nlp.extract import holds_personal_number
 from services import inbound
 from services.conversation import Turn
 from services.inbound import Arrival, FloodLimit, Incoming
@@ -140,8 +141,8 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
             ) as turn:
                 if turn.conversation is None:
                     _discard(coroutine)
-                    if turn.arrival is Arrival.SLOW_DOWN:
-                        await self._slow_down(chat.id)
+                    if turn.arrival in (Arrival.SLOW_DOWN, Arrival.DROPPED):
+                        await self._dropped(update, told=turn.arrival is Arrival.DROPPED)
                 else:
                     await self._handle(turn, coroutine)
         finally:
@@ -171,10 +172,28 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         except TelegramError as exc:
             log.warning("could not tell a chat its update was given up: %s", exc)
 
-    async def _slow_down(self, chat_id: int) -> None:
-        assert self._application is not None
+    async def _dropped(self, update: Update, *, told: bool) -> None:
+        """A message dropped by flood control is not read, so a national code or mobile in
+        it would stay in the chat: it is deleted, and the citizen told why. The first one
+        dropped in a window asks them to slow down (once: ``told`` after that)."""
+        message = update.effective_message
+        chat = update.effective_chat
+        assert chat is not None
+        personal = message is not None and holds_personal_number(
+            message.text or message.caption or ""
+        )
+        if personal and message is not None:
+            try:
+                await message.delete()
+            except TelegramError as exc:
+                log.warning("could not delete a dropped message holding personal data: %s", exc)
+        if told and not personal:
+            return
+        notice = texts.SLOW_DOWN if not told else ""
+        if personal:
+            notice = f"{notice}\n{texts.DROPPED_PERSONAL}".strip()
         try:
-            await self._application.bot.send_message(chat_id, texts.SLOW_DOWN)
+            await chat.send_message(notice)
         except TelegramError as exc:
             log.info("could not ask chat to slow down: %s", exc)
 

@@ -91,6 +91,12 @@ def find_mobiles(text: str) -> list[str]:
     return found
 
 
+def holds_personal_number(text: str) -> bool:
+    """Whether free text carries a national code or a mobile number, which must not stay
+    in a chat's history unread."""
+    return bool(find_national_codes(text) or find_mobiles(text))
+
+
 # --- dates and times -----------------------------------------------------------------------
 
 JALALI_MONTHS = (

@@ -40,6 +40,29 @@ async def test_a_flood_of_messages_is_slowed_down_with_one_polite_notice(world: 
     assert reply.text.startswith("سلام صبور!")
 
 
+async def test_a_dropped_message_with_a_national_code_or_mobile_is_deleted_and_explained(
+    world: World,
+) -> None:
+    limit = world.settings.flood_updates
+    hasty = world.client.person(9404, "شتاب")
+    await hasty.says("سلام")
+    for index in range(limit - 1):
+        world.emulator.inject_message(hasty.chat_id, hasty.id, text=f"سلام {index}")
+    # Past the limit: neither is read, and neither may stay in the chat.
+    world.emulator.inject_message(hasty.chat_id, hasty.id, text="کد ملی من ۰۴۹۹۳۷۰۸۹۹ است")
+    world.emulator.inject_message(hasty.chat_id, hasty.id, text="شمارم 0912 123 4567")
+    world.emulator.inject_message(hasty.chat_id, hasty.id, text="سلام دوباره")
+    await asyncio.sleep(3)
+    history = world.emulator.messages(hasty.chat_id, include_user=True)
+    typed = {str(r.data.get("text")): r.deleted for r in history if not r.from_bot}
+    assert typed["کد ملی من ۰۴۹۹۳۷۰۸۹۹ است"] and typed["شمارم 0912 123 4567"]
+    assert not typed["سلام دوباره"]  # nothing personal: left as it is
+    said = [str(r.data.get("text")) for r in history if r.from_bot]
+    assert said.count(texts.SLOW_DOWN) == 0  # the first dropped one asks, with why it went
+    assert sum(texts.DROPPED_PERSONAL in t for t in said) == 2
+    assert sum(t.startswith(texts.SLOW_DOWN) for t in said) == 1
+
+
 async def test_a_citizen_who_blocked_the_bot_costs_one_attempt_and_no_errors(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
