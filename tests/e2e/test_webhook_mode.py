@@ -318,3 +318,27 @@ async def test_the_recovery_pass_cleans_a_stored_update_as_it_first_came(
     assert await processor.recover() == 1
     reply = await hooked.client.wait(chat, seq, within=10)
     assert reply.messages[0].text.startswith("سلام ژاله!")
+
+
+async def test_an_answer_the_bot_api_refused_gets_503_and_is_sent_once_it_recovers(
+    hooked: Hooked,
+) -> None:
+    citizen = hooked.client.person(9310, "رها")
+    hooked.emulator.fail("sendMessage", 500, seconds=60)
+    await citizen.says("/help", expect_reply=False)
+    deliveries = [d for d in hooked.emulator.webhook_deliveries if d["status"] is not None]
+    # Refused for now, so Telegram sends it again; the update waits for its next try.
+    assert deliveries[0]["status"] == 503 and deliveries[-1]["status"] == 200
+    assert [m for m in await hooked.client.messages(citizen.chat_id)] == []
+
+    hooked.emulator.fail("sendMessage", seconds=0)  # the Bot API is back
+    async with hooked.deps.sessions() as session, session.begin():
+        row = await session.get(InboundUpdate, deliveries[0]["update_id"])
+        assert row is not None and row.handled_at is None
+        row.lease_until = utcnow() - dt.timedelta(seconds=1)  # its next try is due
+    processor = hooked.application.update_processor
+    assert isinstance(processor, ChatOrderedUpdates)
+    assert await processor.recover() == 1
+    assert [m.text for m in await hooked.client.messages(citizen.chat_id)] == [texts.HELP]
+    assert await processor.recover() == 0
+    assert len(await hooked.client.messages(citizen.chat_id)) == 1
