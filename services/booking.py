@@ -82,6 +82,9 @@ class Refusal(enum.Enum):
     NOT_FOUND = "not_found"
     NOT_ACTIVE = "not_active"
     BAD_TRANSITION = "bad_transition"
+    BEFORE_ITS_DAY = "before_its_day"  # "arrived" or "done" before the booking's day
+    AFTER_ITS_DAY = "after_its_day"  # "arrived" for a booking whose day is over
+    SLOT_NOT_OVER = "slot_not_over"  # "no-show" while the slot still runs
 
 
 class BookingRefused(Exception):
@@ -611,6 +614,27 @@ async def note_on_my_way(
         session.add_all(_office_events(office, booking, "booking.on_my_way", now))
 
 
+# Statuses that say the citizen came: not before the booking's (Tehran) day.
+VISITED = frozenset({"checked_in", "done"})
+# Where "arrived" means this booking's own visit (not a return with missing documents).
+EXPECTED = frozenset({"booked", "confirmed"})
+
+
+def timing_refusal(booking: Booking, status: str, now: dt.datetime) -> Refusal | None:
+    """Why the status cannot be set yet (or any more), if so: a visit is marked where it
+    happens, so a citizen is never told "done" (and asked to rate) before going."""
+    assert booking.starts_at is not None and booking.ends_at is not None
+    day = booking.starts_at.astimezone(TEHRAN).date()
+    today = now.astimezone(TEHRAN).date()
+    if status in VISITED and today < day:
+        return Refusal.BEFORE_ITS_DAY
+    if status == "checked_in" and booking.status in EXPECTED and today > day:
+        return Refusal.AFTER_ITS_DAY
+    if status == "no_show" and now < booking.ends_at:
+        return Refusal.SLOT_NOT_OVER
+    return None
+
+
 async def change_status(
     sessions: async_sessionmaker[AsyncSession],
     booking_id: int,
@@ -628,6 +652,9 @@ async def change_status(
             raise BookingRefused(Refusal.NOT_FOUND)
         if status not in TRANSITIONS.get(booking.status, frozenset()):
             raise BookingRefused(Refusal.BAD_TRANSITION, booking.tracking_code)
+        refusal = timing_refusal(booking, status, now)
+        if refusal is not None:
+            raise BookingRefused(refusal, booking.tracking_code)
         if status in RELEASING and booking.status in HOLDING_STATUSES:
             await _release(session, booking)
         booking.status = status
