@@ -113,6 +113,7 @@ class TimelineEntry:
     at: dt.datetime
     note_fa: str
     actor_kind: str
+    actor_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ async def booking_view(
             .order_by(BookingEvent.id)
         )
         timeline = tuple(
-            TimelineEntry(e.status, e.created_at, e.note_fa, e.actor_kind) for e in events
+            TimelineEntry(e.status, e.created_at, e.note_fa, e.actor_kind, e.actor_name)
+            for e in events
         )
     return BookingView(
         id=booking.id,
@@ -643,9 +645,12 @@ async def change_status(
     *,
     actor_kind: str,
     actor_ref: str = "",
+    actor_name: str = "",
     note_fa: str = "",
 ) -> BookingView:
-    """The office (staff, its system, an operator) moves a request on; the citizen is told."""
+    """The office (staff, its system, an operator) moves a request on; the citizen is told.
+    Staff acted in their own chat, which shows it at once; anyone else's change reaches the
+    booking's card there through the outbox."""
     async with sessions() as session, session.begin():
         booking = await session.get(Booking, booking_id, with_for_update=True)
         if booking is None:
@@ -664,6 +669,7 @@ async def change_status(
                 status=status,
                 actor_kind=actor_kind,
                 actor_ref=actor_ref,
+                actor_name=actor_name[:100],
                 note_fa=note_fa,
             )
         )
