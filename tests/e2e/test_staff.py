@@ -123,7 +123,10 @@ async def visit_is_under_way(
         booking = await session.get(Booking, booking_id)
         assert booking is not None and booking.starts_at and booking.ends_at
         length = booking.ends_at - booking.starts_at
-        booking.starts_at = dt.datetime.now(dt.UTC) - began
+        now = tehran_now()
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        # Still today in Tehran, even in the first minutes after midnight.
+        booking.starts_at = max(now - began, midnight) if began > dt.timedelta(0) else now - began
         booking.ends_at = booking.starts_at + length
 
 
