@@ -12,15 +12,18 @@ import socket
 import time
 import warnings
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.metrics import count_postponed
 from dialogs.context import Deps
 from dialogs.notifications import Notice, render, render_complaint_news
-from dialogs.staff import render_digest, render_for_staff
+from dialogs.staff import CARD_EVENTS, disable_card, render_digest, render_for_staff, staff_card
 from dialogs.supervision import render_for_supervisor
 from services.booking import BookingView, booking_by_id
 from services.catalogue import ServiceDetails, service_details
@@ -28,9 +31,11 @@ from services.clock import tehran_now
 from services.complaints import complaint_by_id, complaint_step, visible_in_chat
 from services.feedback import queue_rating_asks
 from services.outbox import Claimed, claim_due, delivered, failed, postpone
-from services.staff import office_chat
+from services.staff import CardPlace, card_of, office_chat, remember_card
 
 log = logging.getLogger(__name__)
+
+Sent = TypeVar("Sent")
 
 # Unique per process even where containers share a host name and all run as pid 1 (the
 # outbox records an outcome only for the worker still holding the claim); within the
@@ -68,18 +73,14 @@ def retry_after(exc: RetryAfter) -> dt.timedelta:
     return wait if isinstance(wait, dt.timedelta) else dt.timedelta(seconds=float(wait))
 
 
-async def _send_all(
-    deps: Deps,
-    bot: Bot,
-    events: list[Claimed],
-    chat_id: int,
-    text: str,
-    keyboard: InlineKeyboardMarkup | None,
-) -> bool:
-    """One message for these events, with the outbox told how it went; True when sent."""
+async def _deliver(
+    deps: Deps, events: list[Claimed], chat_id: int, attempt: Callable[[], Awaitable[Sent]]
+) -> Sent | None:
+    """One call to Telegram for these events, with the outbox told how it went; its result
+    when it went through."""
     now = tehran_now()
     try:
-        await bot.send_message(chat_id, text, reply_markup=keyboard)
+        result = await attempt()
     except Forbidden as exc:  # blocked by the citizen, or removed from the group
         log.warning("chat %s refuses messages: %s", chat_id, exc)
         for event in events:
@@ -94,8 +95,24 @@ async def _send_all(
     else:
         for event in events:
             await delivered(deps.sessions, event, now)
-        return True
-    return False
+        return result
+    return None
+
+
+async def _send_all(
+    deps: Deps,
+    bot: Bot,
+    events: list[Claimed],
+    chat_id: int,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None,
+) -> Message | None:
+    """One message for these events, with the outbox told how it went; the message sent."""
+
+    async def send() -> Message:
+        return await bot.send_message(chat_id, text, reply_markup=keyboard)
+
+    return await _deliver(deps, events, chat_id, send)
 
 
 class GroupPace:
@@ -126,43 +143,124 @@ class GroupPace:
 PACE = GroupPace()
 
 
+@dataclass(frozen=True)
+class _ForStaff:
+    event: Claimed
+    booking: BookingView  # as it is now, with its timeline
+    service: ServiceDetails
+    card: CardPlace | None  # the booking's card in the chat, when the event redraws it
+
+
+async def _for_staff(deps: Deps, event: Claimed) -> tuple[int, _ForStaff] | None:
+    """The office chat an event goes to and what it needs there; None: nowhere any more."""
+    if event.booking_id is None:
+        return None
+    booking = await booking_by_id(deps.sessions, event.booking_id, with_timeline=True)
+    chat_id = await office_chat(deps.sessions, booking.office_id) if booking else None
+    service = await service_details(deps.sessions, booking.service_key) if booking else None
+    if booking is None or chat_id is None or service is None:
+        return None
+    card = await card_of(deps.sessions, booking.id) if event.event_type in CARD_EVENTS else None
+    if card is not None and card.chat_id != chat_id:
+        card = None  # the office linked another chat since: the card there is drawn anew
+    return chat_id, _ForStaff(event, booking, service, card)
+
+
 async def deliver_to_staff(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
-    """One round over the events for office groups: each group gets at most one message a
-    round, within its pace; several due events for one group go as one digest. Nothing is
-    dropped: what cannot go now is postponed (not counted as a failure)."""
+    """One round over the events for office groups: each group gets at most one call a
+    round, within its pace, the oldest event first. A booking that has a card there gets it
+    edited to show the booking as it is now (all its events at once); the others go as a
+    message, several as one digest. Nothing is dropped: what cannot go now is postponed
+    (not counted as a failure)."""
     now = tehran_now()
-    by_chat: dict[int, list[tuple[Claimed, BookingView, ServiceDetails]]] = defaultdict(list)
+    by_chat: dict[int, list[_ForStaff]] = defaultdict(list)
     for event in await claim_due(
         deps.sessions, "staff_chat", WORKER, now, lease=deps.settings.outbox_lease
     ):
-        booking = await booking_by_id(deps.sessions, event.booking_id) if event.booking_id else None
-        chat_id = await office_chat(deps.sessions, booking.office_id) if booking else None
-        service = await service_details(deps.sessions, booking.service_key) if booking else None
-        if booking is None or chat_id is None or service is None:
+        found = await _for_staff(deps, event)
+        if found is None:
             await delivered(deps.sessions, event, now, "no linked chat any more")
             continue
-        by_chat[chat_id].append((event, booking, service))
+        by_chat[found[0]].append(found[1])
     sent = 0
     for chat_id, items in by_chat.items():
         wait = pace.wait(chat_id)
         if wait > 0:
             await postpone(
-                deps.sessions, [e for e, _, _ in items], now + dt.timedelta(seconds=wait)
+                deps.sessions, [i.event for i in items], now + dt.timedelta(seconds=wait)
             )
             continue
-        if len(items) == 1:
-            event, booking, service = items[0]
-            message = render_for_staff(event.event_type, booking, service)
-            if message is None:
-                await delivered(deps.sessions, event, now, "nothing to say")
-                continue
-            text, keyboard = message
+        first = items[0]
+        if first.card is not None:
+            now_items = [
+                i for i in items if i.card is not None and i.booking.id == first.booking.id
+            ]
         else:
-            text, keyboard = render_digest([(e.event_type, b) for e, b, _ in items])
+            now_items = [i for i in items if i.card is None]
+        later = [i.event for i in items if i not in now_items]
+        if later:
+            await postpone(deps.sessions, later, now + dt.timedelta(seconds=pace.gap))
         pace.note(chat_id)
-        if await _send_all(deps, bot, [e for e, _, _ in items], chat_id, text, keyboard):
-            sent += 1
+        if first.card is not None:
+            sent += await _redraw_card(deps, bot, now_items, first.card, pace)
+        else:
+            sent += await _post(deps, bot, now_items, chat_id)
     return sent
+
+
+async def _post(deps: Deps, bot: Bot, items: list[_ForStaff], chat_id: int) -> bool:
+    """New messages: one event's (a card, when it is about the booking's state), or a
+    digest of several."""
+    if len(items) > 1:
+        text, keyboard = render_digest([(i.event.event_type, i.booking) for i in items])
+        return (
+            await _send_all(deps, bot, [i.event for i in items], chat_id, text, keyboard)
+            is not None
+        )
+    (item,) = items
+    message = render_for_staff(item.event.event_type, item.booking, item.service)
+    if message is None:
+        await delivered(deps.sessions, item.event, tehran_now(), "nothing to say")
+        return False
+    sent = await _send_all(deps, bot, [item.event], chat_id, *message)
+    if sent is None:
+        return False
+    if item.event.event_type in CARD_EVENTS:
+        old = await remember_card(
+            deps.sessions, item.booking.id, CardPlace(chat_id, sent.message_id), tehran_now()
+        )
+        if old is not None:
+            await disable_card(bot, old)
+    return True
+
+
+async def _redraw_card(
+    deps: Deps, bot: Bot, items: list[_ForStaff], card: CardPlace, pace: GroupPace
+) -> bool:
+    """The booking's card shows it as it is now; where Telegram no longer lets us edit it
+    (deleted, too old), the card is posted anew and the old one loses its buttons."""
+    booking = items[-1].booking
+    text, keyboard = staff_card(booking, items[-1].service)
+
+    async def edit_or_post() -> CardPlace:
+        try:
+            await bot.edit_message_text(text, card.chat_id, card.message_id, reply_markup=keyboard)
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return card
+            log.info("staff card of booking %s not edited (%s): posted anew", booking.id, exc)
+            message = await bot.send_message(card.chat_id, text, reply_markup=keyboard)
+            return CardPlace(card.chat_id, message.message_id)
+        return card
+
+    now_at = await _deliver(deps, [i.event for i in items], card.chat_id, edit_or_post)
+    if now_at is None:
+        return False
+    if now_at != card:
+        await remember_card(deps.sessions, booking.id, now_at, tehran_now())
+        pace.note(card.chat_id)
+        await disable_card(bot, card)
+    return True
 
 
 async def deliver_to_citizens(deps: Deps, bot: Bot) -> int:
@@ -178,7 +276,8 @@ async def deliver_to_citizens(deps: Deps, bot: Bot) -> int:
         if notice is None:
             await delivered(deps.sessions, event, now, "nothing to say any more")
             continue
-        sent += await _send_all(deps, bot, [event], notice.chat_id, notice.text, notice.keyboard)
+        message = await _send_all(deps, bot, [event], notice.chat_id, notice.text, notice.keyboard)
+        sent += message is not None
     return sent
 
 
@@ -202,5 +301,5 @@ async def deliver_to_supervisors(deps: Deps, bot: Bot, pace: GroupPace = PACE) -
             continue
         text, keyboard = render_for_supervisor(view)
         pace.note(chat_id)
-        sent += await _send_all(deps, bot, [event], chat_id, text, keyboard)
+        sent += await _send_all(deps, bot, [event], chat_id, text, keyboard) is not None
     return sent

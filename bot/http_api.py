@@ -99,7 +99,8 @@ def _answers(ok: dict[str, Any], *errors: str) -> dict[str, Any]:
     reasons = {
         "401": "missing or wrong bearer token",
         "404": "no such request at this office",
-        "409": "the request cannot move to that status from where it is",
+        "409": "the request cannot move to that status from where it is, or not at this "
+        "moment (arrived and done from the booking's day on, no-show once its time is over)",
         "422": "the body or a parameter is not valid",
     }
     found = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
@@ -250,6 +251,15 @@ async def get_agenda(request: web.Request) -> web.Response:
     )
 
 
+# Why a status that fits the request's place cannot be set at this moment (409).
+TIMING_MESSAGES = {
+    Refusal.BEFORE_ITS_DAY: "{status!r} can be set from the booking's own day (Asia/Tehran) on",
+    Refusal.AFTER_ITS_DAY: "the booking's day is over: {status!r} is for its own day; "
+    "set 'no_show' instead",
+    Refusal.SLOT_NOT_OVER: "{status!r} can be set once the booking's time is over",
+}
+
+
 async def post_status(request: web.Request) -> web.Response:
     try:
         body = await request.json()
@@ -279,9 +289,10 @@ async def post_status(request: web.Request) -> web.Response:
             note_fa=status_note(note),
         )
     except BookingRefused as refused:
-        if refused.refusal is not Refusal.BAD_TRANSITION:
+        if refused.refusal not in TIMING_MESSAGES and refused.refusal is not Refusal.BAD_TRANSITION:
             raise
-        return _error(409, "bad_transition", f"the request cannot move to {status!r} now")
+        message = TIMING_MESSAGES.get(refused.refusal, "the request cannot move to {status!r} now")
+        return _error(409, refused.refusal.value, message.format(status=status))
     return web.json_response(_booking_json(view))
 
 

@@ -295,7 +295,10 @@ class TrackCode(CallbackData, prefix="tc"):
         return bool(re.fullmatch(r"[0-9A-Z]{8}", self.code))
 
 
-STAFF_ACTIONS = ("confirm", "arrived", "done", "no_show", "docs", "ready", "cancel", "show")
+# "back": the card's own buttons again, after the list of reasons or of documents.
+STAFF_ACTIONS = (
+    "confirm", "arrived", "done", "no_show", "docs", "ready", "cancel", "show", "back",
+)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -318,6 +321,30 @@ class StaffCancel(CallbackData, prefix="sx"):
 
     def is_valid(self) -> bool:
         return self.booking_id > 0 and 0 <= self.reason < 10
+
+
+MAX_DOCUMENTS = 16  # the longest list in the catalogue has 11
+STAFF_DOCS_STEPS = ("toggle", "send")
+
+
+@dataclasses.dataclass(frozen=True)
+class StaffDocs(CallbackData, prefix="sd"):
+    """The documents a clerk marks as missing: ``chosen`` is a bit per document of the
+    service's list (as chosen so far); ``toggle`` flips document ``index``, ``send`` sets
+    the request's status with the chosen ones."""
+
+    step: str
+    booking_id: int
+    chosen: int
+    index: int
+
+    def is_valid(self) -> bool:
+        return (
+            self.step in STAFF_DOCS_STEPS
+            and 0 < self.booking_id < 2**63
+            and 0 <= self.chosen < 2**MAX_DOCUMENTS
+            and 0 <= self.index < MAX_DOCUMENTS
+        )
 
 
 # --- After the visit ---------------------------------------------------------------------

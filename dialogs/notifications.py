@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from dialogs import texts
-from dialogs.callbacks import MyBooking, TrackCode
+from dialogs.callbacks import MyBooking, ServicePick, TrackCode
 from dialogs.documents import documents_text
 from dialogs.feedback import ask_keyboard, ask_text
 from dialogs.formatting import fa_day, fa_time
@@ -81,10 +81,12 @@ def render(
         return Notice(view.chat_id, ask_text(view), ask_keyboard(view.id))
     if event_type == "request.status_changed":
         status = str(payload.get("status", view.status))
-        text = texts.STATUS_CHANGED.format(status=texts.STATUS_NAMES.get(status, status), **fields)
         note = next(
             (e.note_fa for e in reversed(view.timeline) if e.status == status and e.note_fa), ""
         )
+        if status == "cancelled":
+            return _cancelled_by_office(view, fields, note)
+        text = texts.STATUS_CHANGED.format(status=texts.STATUS_NAMES.get(status, status), **fields)
         if note:
             text += texts.STATUS_CHANGED_NOTE.format(note=note)
         keyboard = InlineKeyboardMarkup(
@@ -92,6 +94,20 @@ def render(
         )
         return Notice(view.chat_id, text, keyboard)
     return None
+
+
+def _cancelled_by_office(view: BookingView, fields: dict[str, str], reason: str) -> Notice:
+    """The office cancelled: why, and a button to book the same service again."""
+    text = texts.STAFF_CANCELLED_NOTICE.format(
+        reason=reason or texts.OFFICE_CANCEL_NO_REASON, **fields
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [button(texts.BOOK_AGAIN, ServicePick("book", view.service_key))],
+            [button(texts.TRACK_BUTTON, TrackCode(view.tracking_code))],
+        ]
+    )
+    return Notice(view.chat_id, text, keyboard)
 
 
 def render_complaint_news(view: ComplaintView, step: ComplaintStep) -> Notice:

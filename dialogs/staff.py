@@ -1,40 +1,52 @@
-"""The counter's side in Telegram: linking the office's group, its bookings with buttons that
-move them on, and the day's agenda."""
+"""The counter's side in Telegram: linking the office's group, each booking's card (its
+current time and status, who did what, and only the buttons that still apply), and the
+day's agenda."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+import datetime as dt
+import logging
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
 
 from dialogs import texts
-from dialogs.callbacks import CallbackData, StaffAction, StaffCancel
+from dialogs.callbacks import MAX_DOCUMENTS, CallbackData, StaffAction, StaffCancel, StaffDocs
 from dialogs.context import BotContext
 from dialogs.documents import documents_text
 from dialogs.formatting import fa_day, fa_digits, fa_time
 from dialogs.group_admins import is_group_admin
 from dialogs.keyboards import button
-from dialogs.replies import answer_button, send
+from dialogs.replies import answer_button, answer_stale, send
 from nlp.extract import find_date
 from nlp.tracking import format_tracking_code
 from services.booking import (
+    ON_MY_WAY,
+    RESCHEDULED,
     TRANSITIONS,
     BookingRefused,
     BookingView,
     Refusal,
+    TimelineEntry,
     booking_by_id,
     change_status,
 )
-from services.catalogue import ServiceDetails
-from services.clock import tehran_now
+from services.catalogue import ServiceDetails, service_details
+from services.clock import TEHRAN, tehran_now
 from services.staff import (
+    CardPlace,
     LinkRefused,
     agenda,
     is_registered_staff,
     link_chat,
     office_of_chat,
+    remember_card,
 )
 
-# Staff buttons and the status each one sets (cancel asks for a reason first).
+log = logging.getLogger(__name__)
+
+# Staff buttons and the status each one sets (cancel asks for a reason first, "missing
+# documents" for the documents).
 ACTIONS = (
     ("confirm", "confirmed", texts.STAFF_CONFIRM),
     ("arrived", "checked_in", texts.STAFF_ARRIVED),
@@ -45,10 +57,15 @@ ACTIONS = (
     ("cancel", "cancelled", texts.STAFF_CANCEL),
 )
 STATUS_OF = {action: status for action, status, _ in ACTIONS}
+# Events after which the booking's card is drawn again (or first drawn).
+CARD_EVENTS = frozenset(
+    {"booking.created", "booking.rescheduled", "booking.cancelled", "request.status_changed"}
+)
 
 
 def status_name(status: str) -> str:
-    return texts.STATUS_NAMES.get(status, status)
+    """A status as staff read it (third person, not the citizen's «حاضر شدید»)."""
+    return texts.STAFF_STATUS_NAMES.get(status, status)
 
 
 def staff_keyboard(view: BookingView) -> InlineKeyboardMarkup | None:
@@ -59,9 +76,13 @@ def staff_keyboard(view: BookingView) -> InlineKeyboardMarkup | None:
         for action, status, label in ACTIONS
         if status in allowed
     ]
+    return _rows_of(buttons, 2)
+
+
+def _rows_of(buttons: list[InlineKeyboardButton], width: int) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
 
 
 def _fields(view: BookingView) -> dict[str, str]:
@@ -76,23 +97,62 @@ def _fields(view: BookingView) -> dict[str, str]:
     }
 
 
+def _who(entry: TimelineEntry) -> str:
+    if entry.actor_kind == "staff":
+        name = entry.actor_name
+        return texts.STAFF_BY_CLERK.format(name=name) if name else texts.STAFF_BY_STAFF
+    if entry.actor_kind == "citizen":
+        return texts.STAFF_BY_CITIZEN
+    if entry.actor_kind == "operator":
+        return texts.STAFF_BY_OPERATOR
+    return texts.STAFF_BY_SYSTEM
+
+
+def _when(moment: dt.datetime, today: dt.date) -> str:
+    local = moment.astimezone(TEHRAN)
+    if local.date() == today:
+        return texts.STAFF_HISTORY_TODAY.format(time=fa_time(local))
+    return texts.STAFF_HISTORY_DAY.format(day=fa_day(local.date(), today), time=fa_time(local))
+
+
+def history_line(entry: TimelineEntry, today: dt.date) -> str:
+    """What happened to the booking, who did it and when, in the third person."""
+    special = {RESCHEDULED: texts.STAFF_HISTORY_MOVED, ON_MY_WAY: texts.STAFF_HISTORY_ON_MY_WAY}
+    what = special.get(entry.note_fa) or texts.STAFF_HISTORY.get(entry.status, entry.status)
+    note = "" if entry.note_fa in special else entry.note_fa[:160]
+    template = texts.STAFF_HISTORY_NOTE if note else texts.STAFF_HISTORY_LINE
+    return template.format(what=what, note=note, who=_who(entry), when=_when(entry.at, today))
+
+
+def staff_card(
+    view: BookingView, service: ServiceDetails | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The booking's card as it is now (``view`` with its timeline), with its buttons."""
+    history = view.timeline[1:]  # the first entry is the booking itself
+    if view.status == "cancelled":
+        head = texts.STAFF_CARD_CANCELLED
+    else:
+        head = texts.STAFF_CARD_HEAD if history else texts.STAFF_CARD_NEW
+    today = tehran_now().date()
+    lines = [
+        head.format(service=view.service_name),
+        texts.STAFF_CARD_BODY.format(status=status_name(view.status), **_fields(view)),
+        *(history_line(entry, today) for entry in history),
+    ]
+    if view.active and service is not None:
+        documents = documents_text(service).replace(texts.DOCS_LIST, texts.STAFF_DOCUMENTS)
+        lines += ["", documents]
+    return "\n".join(lines), staff_keyboard(view)
+
+
 def render_for_staff(
     event_type: str, view: BookingView, service: ServiceDetails
 ) -> tuple[str, InlineKeyboardMarkup | None] | None:
     """The group's message for an outbox event, with its buttons; None: nothing to say."""
-    fields = _fields(view)
-    if event_type == "booking.created":
-        documents = documents_text(service).replace(texts.DOCS_LIST, texts.STAFF_DOCUMENTS)
-        return texts.STAFF_NEW.format(documents=documents, **fields), staff_keyboard(view)
-    if event_type == "booking.rescheduled":
-        return texts.STAFF_RESCHEDULED.format(**fields), staff_keyboard(view)
-    if event_type == "booking.cancelled":
-        return texts.STAFF_CANCELLED.format(**fields), None
+    if event_type in CARD_EVENTS:
+        return staff_card(view, service)
     if event_type == "booking.on_my_way":
-        return texts.STAFF_ON_MY_WAY.format(**fields), None
-    if event_type == "request.status_changed":
-        status = status_name(view.status)
-        return texts.STAFF_STATUS_BY_SYSTEM.format(status=status, **fields), staff_keyboard(view)
+        return texts.STAFF_ON_MY_WAY.format(**_fields(view)), None
     return None
 
 
@@ -121,6 +181,15 @@ def render_digest(items: list[tuple[str, BookingView]]) -> tuple[str, InlineKeyb
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
+async def disable_card(bot: Bot, card: CardPlace) -> None:
+    """An old card loses its buttons (a newer one shows the booking); a message Telegram
+    no longer lets us edit keeps them, and a press on it is still checked."""
+    try:
+        await bot.edit_message_reply_markup(card.chat_id, card.message_id, reply_markup=None)
+    except TelegramError as exc:
+        log.info("old staff card %s not disabled: %s", card.message_id, exc)
+
+
 async def link_command(update: Update, context: BotContext) -> None:
     """/link CODE: this group (or one clerk's private chat) becomes the office's."""
     chat, user = update.effective_chat, update.effective_user
@@ -146,12 +215,16 @@ async def link_command(update: Update, context: BotContext) -> None:
 
 async def agenda_command(update: Update, context: BotContext) -> None:
     """/agenda [day]: the office's bookings of today, or of the day named, by time."""
-    chat = update.effective_chat
-    if chat is None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
         return
     office = await office_of_chat(context.deps.sessions, chat.id)
     if office is None:
         await send(update, texts.STAFF_NOT_LINKED)
+        return
+    if not await _is_staff(context, office.office_id, chat.id, user.id):
+        # Names and masked codes of the day's citizens are for those who act on them.
+        await send(update, texts.STAFF_ONLY)
         return
     today = tehran_now().date()
     words = " ".join(context.args or [])
@@ -178,47 +251,141 @@ async def _is_staff(context: BotContext, office_id: int, chat_id: int, user_id: 
     return await is_group_admin(context.bot, chat_id, user_id)
 
 
-async def _act(
-    update: Update, context: BotContext, booking_id: int, status: str, note: str
-) -> None:
+async def _staff_booking(
+    update: Update, context: BotContext, booking_id: int
+) -> BookingView | None:
+    """The booking a button is about, when it is this chat's office's and the one pressing
+    is its staff; otherwise the button is answered with why not."""
     query = update.callback_query
     chat, user = update.effective_chat, update.effective_user
     assert query is not None and chat is not None and user is not None
-    view = await booking_by_id(context.deps.sessions, booking_id)
+    view = await booking_by_id(context.deps.sessions, booking_id, with_timeline=True)
     office = await office_of_chat(context.deps.sessions, chat.id)
     if view is None or office is None or office.office_id != view.office_id:
         await answer_button(query, texts.STAFF_NOT_LINKED)
-        return
+        return None
     if not await _is_staff(context, office.office_id, chat.id, user.id):
         await answer_button(query, texts.STAFF_ONLY)
-        return
-    now = tehran_now()
+        return None
+    return view
+
+
+def _refusal_toast(refusal: Refusal, view: BookingView) -> str | None:
+    """What the clerk is told when the move is refused (None: not a refusal of theirs)."""
+    day = fa_day(view.starts_at.date(), tehran_now().date())
+    if refusal is Refusal.BAD_TRANSITION:
+        # A second press, or a colleague was quicker: say so, change nothing.
+        return texts.STAFF_ALREADY.format(status=status_name(view.status))
+    if refusal is Refusal.BEFORE_ITS_DAY:
+        return texts.STAFF_BEFORE_ITS_DAY.format(day=day, time=fa_time(view.starts_at))
+    if refusal is Refusal.AFTER_ITS_DAY:
+        return texts.STAFF_AFTER_ITS_DAY.format(day=day)
+    if refusal is Refusal.SLOT_NOT_OVER:
+        return texts.STAFF_SLOT_NOT_OVER.format(end=fa_time(view.ends_at))
+    return None
+
+
+async def _remember(context: BotContext, booking_id: int, message: Message) -> None:
+    """The message is the booking's card now; the card it replaces loses its buttons."""
+    place = CardPlace(message.chat_id, message.message_id)
+    old = await remember_card(context.deps.sessions, booking_id, place, tehran_now())
+    if old is not None:
+        await disable_card(context.bot, old)
+
+
+async def _card_of(
+    context: BotContext, view: BookingView
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    return staff_card(view, await service_details(context.deps.sessions, view.service_key))
+
+
+async def _redraw_card(update: Update, context: BotContext, booking_id: int) -> None:
+    """The message pressed shows the booking as it is now (a message Telegram no longer
+    lets us edit: a new card)."""
+    query = update.callback_query
+    assert query is not None
+    view = await booking_by_id(context.deps.sessions, booking_id, with_timeline=True)
+    assert view is not None
+    text, keyboard = await _card_of(context, view)
+    shown: Message | bool | None
     try:
-        moved = await change_status(
+        shown = await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return
+        shown = await send(update, text, keyboard)
+    if isinstance(shown, Message):
+        await _remember(context, booking_id, shown)
+
+
+async def _show_buttons(update: Update, markup: InlineKeyboardMarkup, title: str) -> None:
+    """Other buttons under the card, in place (a new message where it cannot be edited)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_reply_markup(markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            await send(update, title, markup)
+
+
+async def _act(
+    update: Update, context: BotContext, view: BookingView, status: str, note: str
+) -> None:
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    try:
+        await change_status(
             context.deps.sessions,
-            booking_id,
+            view.id,
             status,
-            now,
+            tehran_now(),
             actor_kind="staff",
             actor_ref=str(user.id),
+            actor_name=user.full_name[:60],
             note_fa=note,
         )
     except BookingRefused as refused:
-        if refused.refusal is not Refusal.BAD_TRANSITION:
+        toast = _refusal_toast(refused.refusal, view)
+        if toast is None:
             raise
-        # A second press, or a colleague was quicker: say so, change nothing.
-        await answer_button(query, texts.STAFF_ALREADY.format(status=status_name(view.status)))
+        await answer_button(query, toast)
         return
     await answer_button(query)
-    done_by = texts.STAFF_DONE_BY.format(
-        status=status_name(status), who=user.full_name[:60], when=fa_time(now)
-    )
-    message = query.message
-    old = message.text or "" if isinstance(message, Message) else ""
-    try:
-        await query.edit_message_text(f"{old}\n{done_by}", reply_markup=staff_keyboard(moved))
-    except BadRequest:
-        await send(update, done_by, staff_keyboard(moved))
+    await _redraw_card(update, context, view.id)
+
+
+def _reasons_keyboard(booking_id: int) -> InlineKeyboardMarkup:
+    rows = [
+        [button(reason, StaffCancel(booking_id, index))]
+        for index, reason in enumerate(texts.STAFF_CANCEL_REASONS)
+    ]
+    rows.append([button(texts.STAFF_BACK, StaffAction("back", booking_id))])
+    return InlineKeyboardMarkup(rows)
+
+
+def _documents_keyboard(booking_id: int, names: list[str], chosen: int) -> InlineKeyboardMarkup:
+    """The service's documents to tick (a bit each in ``chosen``), then send."""
+    rows = [
+        [
+            button(
+                (
+                    texts.STAFF_DOC_CHOSEN if chosen >> index & 1 else texts.STAFF_DOC_NOT_CHOSEN
+                ).format(name=name),
+                StaffDocs("toggle", booking_id, chosen, index),
+            )
+        ]
+        for index, name in enumerate(names)
+    ]
+    rows.append([button(texts.STAFF_DOCS_SUBMIT, StaffDocs("send", booking_id, chosen, 0))])
+    rows.append([button(texts.STAFF_BACK, StaffAction("back", booking_id))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _document_names(context: BotContext, view: BookingView) -> list[str]:
+    service = await service_details(context.deps.sessions, view.service_key)
+    names = [] if service is None else [d.name_fa for d in service.documents]
+    return names[:MAX_DOCUMENTS]
 
 
 async def action_chosen(update: Update, context: BotContext) -> None:
@@ -227,39 +394,78 @@ async def action_chosen(update: Update, context: BotContext) -> None:
     assert query is not None
     pick = CallbackData.parse(query.data)
     assert isinstance(pick, StaffAction)
+    view = await _staff_booking(update, context, pick.booking_id)
+    if view is None:
+        return
     if pick.action == "show":
-        await _show_card(update, context, pick.booking_id)
+        await answer_button(query)
+        text, keyboard = await _card_of(context, view)
+        shown = await send(update, text, keyboard)
+        if shown is not None:
+            await _remember(context, view.id, shown)
+        return
+    if pick.action == "back":
+        await answer_button(query)
+        await _redraw_card(update, context, view.id)
+        return
+    status = STATUS_OF[pick.action]
+    if status not in TRANSITIONS.get(view.status, frozenset()):
+        await answer_button(query, texts.STAFF_ALREADY.format(status=status_name(view.status)))
+        await _redraw_card(update, context, view.id)
         return
     if pick.action == "cancel":
-        reasons = [
-            [button(reason, StaffCancel(pick.booking_id, index))]
-            for index, reason in enumerate(texts.STAFF_CANCEL_REASONS)
-        ]
         await answer_button(query, texts.STAFF_CANCEL_WHY)
-        await send(update, texts.STAFF_CANCEL_WHY, InlineKeyboardMarkup(reasons))
+        await _show_buttons(update, _reasons_keyboard(view.id), texts.STAFF_CANCEL_WHY)
         return
-    note = texts.STAFF_NEEDS_DOCS_NOTE if pick.action == "docs" else ""
-    await _act(update, context, pick.booking_id, STATUS_OF[pick.action], note)
+    if pick.action == "docs":
+        names = await _document_names(context, view)
+        if names:
+            await answer_button(query, texts.STAFF_DOCS_WHICH)
+            await _show_buttons(
+                update, _documents_keyboard(view.id, names, 0), texts.STAFF_DOCS_WHICH
+            )
+            return
+        await _act(update, context, view, status, texts.STAFF_NEEDS_DOCS_NOTE)
+        return
+    await _act(update, context, view, status, "")
 
 
-async def _show_card(update: Update, context: BotContext, booking_id: int) -> None:
+async def documents_chosen(update: Update, context: BotContext) -> None:
+    """A document ticked (or unticked) as missing, or the ticked ones sent: the request
+    needs them, and the citizen is told which."""
     query = update.callback_query
-    chat = update.effective_chat
-    assert query is not None and chat is not None
-    view = await booking_by_id(context.deps.sessions, booking_id)
-    office = await office_of_chat(context.deps.sessions, chat.id)
-    if view is None or office is None or office.office_id != view.office_id:
-        await answer_button(query, texts.STAFF_NOT_LINKED)
+    assert query is not None
+    pick = CallbackData.parse(query.data)
+    assert isinstance(pick, StaffDocs)
+    view = await _staff_booking(update, context, pick.booking_id)
+    if view is None:
         return
-    await answer_button(query)
-    card = texts.STAFF_CARD.format(status=status_name(view.status), **_fields(view))
-    await send(update, card, staff_keyboard(view))
+    names = await _document_names(context, view)
+    if pick.step == "toggle":
+        if pick.index >= len(names):
+            await answer_stale(update)  # the service's list changed since
+            return
+        await answer_button(query)
+        chosen = pick.chosen ^ (1 << pick.index)
+        await _show_buttons(
+            update, _documents_keyboard(view.id, names, chosen), texts.STAFF_DOCS_WHICH
+        )
+        return
+    missing = [name for index, name in enumerate(names) if pick.chosen >> index & 1]
+    if not missing:
+        await answer_button(query, texts.STAFF_DOCS_NONE_CHOSEN)
+        return
+    note = texts.STAFF_MISSING_DOCS_NOTE.format(documents="، ".join(missing))
+    await _act(update, context, view, "needs_documents", note)
 
 
 async def cancel_chosen(update: Update, context: BotContext) -> None:
     """A reason for cancelling: the booking is cancelled with it, the citizen told why."""
     pick = CallbackData.parse(update.callback_query.data if update.callback_query else None)
     assert isinstance(pick, StaffCancel)
+    view = await _staff_booking(update, context, pick.booking_id)
+    if view is None:
+        return
     reasons = texts.STAFF_CANCEL_REASONS
     reason = reasons[pick.reason] if pick.reason < len(reasons) else reasons[-1]
-    await _act(update, context, pick.booking_id, "cancelled", reason)
+    await _act(update, context, view, "cancelled", reason)

@@ -366,6 +366,12 @@ REMIND_HOUR_BEFORE = (
 )
 STATUS_CHANGED = "🔔 درخواست {code} ({service}): {status}"
 STATUS_CHANGED_NOTE = "\n📝 {note}"
+STAFF_CANCELLED_NOTICE = (
+    "❌ «{office}» نوبت {code} ({service}، {day} ساعت {time}) را لغو کرد.\n📝 دلیل: {reason}\n"
+    "اگر هنوز این کار را دارید، با دکمهٔ زیر دوباره نوبت بگیرید."
+)
+OFFICE_CANCEL_NO_REASON = "دفتر دلیلی ننوشت"
+BOOK_AGAIN = "🔁 نوبت دوباره"
 OFFICE_CLOSED_NOTICE = (
     "⚠️ «{office}» در زمان نوبت شما ({day} ساعت {time}) بسته است: {reason}\n"
     "نوبت {code} ({service}) سر جایش است اما دفتر آن زمان کار نمی‌کند؛ لطفاً زمان را تغییر "
@@ -385,15 +391,8 @@ STAFF_LINK_USAGE = "کد اتصال را بعد از دستور بنویسید؛
 STAFF_NOT_LINKED = "این گفت‌وگو به هیچ دفتری وصل نیست. برای اتصال /link و کد اتصال را بفرستید."
 STAFF_ONLY = "فقط کارکنان همین دفتر می‌توانند این کار را انجام دهند."
 STAFF_ALREADY = "این کار پیش‌تر انجام شده است؛ وضعیت فعلی: {status}"
-STAFF_NEW = (
-    "🆕 نوبت تازه — {service}\n📅 {day} ساعت {time}\n🔢 {code}\n👤 {name}\n"
-    "🪪 {national_code} · 📱 {mobile}\n\n{documents}"
-)
-STAFF_RESCHEDULED = "🔁 نوبت {code} ({service}) جابه‌جا شد: {day} ساعت {time}\n👤 {name}"
-STAFF_CANCELLED = "❌ نوبت {code} ({service}، {day} ساعت {time}) را شهروند لغو کرد."
 STAFF_ON_MY_WAY = "🚶 صاحب نوبت {code} ({service}، ساعت {time}) در راه است."
 STAFF_DOCUMENTS = "مدارکی که بررسی کنید:"
-STAFF_DONE_BY = "✔️ {status} — {who}، {when}"
 STAFF_CONFIRM = "✅ تأیید"
 STAFF_ARRIVED = "🙋 حاضر شد"
 STAFF_DONE = "🏁 انجام شد"
@@ -409,6 +408,57 @@ STAFF_CANCEL_REASONS = (
     "نوبت تکراری",
 )
 STAFF_NEEDS_DOCS_NOTE = "مدارک بیشتری لازم است؛ لطفاً با دفتر تماس بگیرید."
+STAFF_MISSING_DOCS_NOTE = "این مدارک کم است: {documents}. لطفاً آن‌ها را به دفتر بیاورید."
+STAFF_DOCS_WHICH = "کدام مدرک کم است؟ یک یا چند مدرک را بزنید و بعد «ثبت»."
+STAFF_DOC_CHOSEN = "☑️ {name}"
+STAFF_DOC_NOT_CHOSEN = "▫️ {name}"
+STAFF_DOCS_SUBMIT = "📎 ثبت مدرک کم"
+STAFF_DOCS_NONE_CHOSEN = "دست‌کم یک مدرک را انتخاب کنید."
+STAFF_BACK = "↩️ بازگشت"
+STAFF_BEFORE_ITS_DAY = (
+    "این نوبت برای {day} ساعت {time} است؛ «حاضر شد» و «انجام شد» از روز نوبت ثبت می‌شود."
+)
+STAFF_AFTER_ITS_DAY = "روز این نوبت ({day}) گذشته است؛ اگر شهروند نیامد «نیامد» را بزنید."
+STAFF_SLOT_NOT_OVER = "زمان این نوبت تا ساعت {end} است؛ «نیامد» را پس از آن بزنید."
+# The booking's card in the office's chat: its current time, status and what happened.
+STAFF_CARD_NEW = "🆕 نوبت تازه — {service}"
+STAFF_CARD_HEAD = "🗂 نوبت — {service}"
+STAFF_CARD_CANCELLED = "❌ نوبت لغو شده — {service}"
+STAFF_CARD_BODY = (
+    "📅 {day} ساعت {time}\n🔢 {code}\n👤 {name}\n🪪 {national_code} · 📱 {mobile}\n"
+    "📌 وضعیت: {status}"
+)
+STAFF_STATUS_NAMES = {
+    "booked": "در انتظار مراجعه",
+    "confirmed": "تأییدشده",
+    "checked_in": "شهروند در دفتر است",
+    "done": "انجام شد",
+    "ready_for_pickup": "آمادهٔ تحویل",
+    "needs_documents": "مدرک کم است",
+    "cancelled": "لغو شد",
+    "no_show": "شهروند نیامد",
+}
+STAFF_HISTORY = {
+    "booked": "↩️ دوباره در انتظار مراجعه",
+    "confirmed": "✅ نوبت تأیید شد",
+    "checked_in": "✅ حضور شهروند در دفتر ثبت شد",
+    "done": "🏁 کار شهروند انجام شد",
+    "ready_for_pickup": "📦 آمادهٔ تحویل شد",
+    "needs_documents": "📎 مدرک کم اعلام شد",
+    "cancelled": "❌ نوبت لغو شد",
+    "no_show": "🚫 نیامدن شهروند ثبت شد",
+}
+STAFF_HISTORY_MOVED = "🔁 زمان نوبت تغییر کرد"
+STAFF_HISTORY_ON_MY_WAY = "🚶 شهروند در راه است"
+STAFF_HISTORY_LINE = "{what} — {who}، {when}"
+STAFF_HISTORY_NOTE = "{what} ({note}) — {who}، {when}"
+STAFF_HISTORY_TODAY = "ساعت {time}"
+STAFF_HISTORY_DAY = "{day} ساعت {time}"
+STAFF_BY_CLERK = "توسط {name}"
+STAFF_BY_STAFF = "توسط کارکنان دفتر"
+STAFF_BY_SYSTEM = "از سامانهٔ دفتر"
+STAFF_BY_CITIZEN = "توسط شهروند"
+STAFF_BY_OPERATOR = "توسط پشتیبانی"
 AGENDA_HEADER = "📋 نوبت‌های «{office}» — {day}"
 AGENDA_LINE = "{time} — {service} — {code} — {name} ({national_code}) — {status}"
 AGENDA_EMPTY = "📋 «{office}» برای {day} نوبتی ندارد."
@@ -419,11 +469,6 @@ STAFF_DIGEST_RESCHEDULED = "🔁 {day} {time} — {service} — {code} — {name
 STAFF_DIGEST_CANCELLED = "❌ لغو: {day} {time} — {service} — {code}"
 STAFF_DIGEST_ON_MY_WAY = "🚶 در راه: {time} — {code}"
 STAFF_DIGEST_FOOTER = "برای دیدن هر نوبت با دکمه‌هایش، کد آن را در زیر بزنید."
-STAFF_CARD = (
-    "🗂 نوبت {code} — {service}\n📅 {day} ساعت {time}\n👤 {name}\n"
-    "🪪 {national_code} · 📱 {mobile}\nوضعیت: {status}"
-)
-STAFF_STATUS_BY_SYSTEM = "🔔 {code} ({service}، {day} ساعت {time}): {status} — از سامانهٔ دفتر"
 STAFF_DIGEST_STATUS = "🔔 {code}: {status}"
 
 # --- After the visit: rating -----------------------------------------------------------------

@@ -82,6 +82,9 @@ class Refusal(enum.Enum):
     NOT_FOUND = "not_found"
     NOT_ACTIVE = "not_active"
     BAD_TRANSITION = "bad_transition"
+    BEFORE_ITS_DAY = "before_its_day"  # "arrived" or "done" before the booking's day
+    AFTER_ITS_DAY = "after_its_day"  # "arrived" for a booking whose day is over
+    SLOT_NOT_OVER = "slot_not_over"  # "no-show" while the slot still runs
 
 
 class BookingRefused(Exception):
@@ -112,6 +115,7 @@ class TimelineEntry:
     at: dt.datetime
     note_fa: str
     actor_kind: str
+    actor_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,8 @@ async def booking_view(
             .order_by(BookingEvent.id)
         )
         timeline = tuple(
-            TimelineEntry(e.status, e.created_at, e.note_fa, e.actor_kind) for e in events
+            TimelineEntry(e.status, e.created_at, e.note_fa, e.actor_kind, e.actor_name)
+            for e in events
         )
     return BookingView(
         id=booking.id,
@@ -697,6 +702,27 @@ async def note_on_my_way(
         session.add_all(_office_events(office, booking, "booking.on_my_way", now))
 
 
+# Statuses that say the citizen came: not before the booking's (Tehran) day.
+VISITED = frozenset({"checked_in", "done"})
+# Where "arrived" means this booking's own visit (not a return with missing documents).
+EXPECTED = frozenset({"booked", "confirmed"})
+
+
+def timing_refusal(booking: Booking, status: str, now: dt.datetime) -> Refusal | None:
+    """Why the status cannot be set yet (or any more), if so: a visit is marked where it
+    happens, so a citizen is never told "done" (and asked to rate) before going."""
+    assert booking.starts_at is not None and booking.ends_at is not None
+    day = booking.starts_at.astimezone(TEHRAN).date()
+    today = now.astimezone(TEHRAN).date()
+    if status in VISITED and today < day:
+        return Refusal.BEFORE_ITS_DAY
+    if status == "checked_in" and booking.status in EXPECTED and today > day:
+        return Refusal.AFTER_ITS_DAY
+    if status == "no_show" and now < booking.ends_at:
+        return Refusal.SLOT_NOT_OVER
+    return None
+
+
 async def change_status(
     sessions: async_sessionmaker[AsyncSession],
     booking_id: int,
@@ -705,15 +731,21 @@ async def change_status(
     *,
     actor_kind: str,
     actor_ref: str = "",
+    actor_name: str = "",
     note_fa: str = "",
 ) -> BookingView:
-    """The office (staff, its system, an operator) moves a request on; the citizen is told."""
+    """The office (staff, its system, an operator) moves a request on; the citizen is told.
+    Staff acted in their own chat, which shows it at once; anyone else's change reaches the
+    booking's card there through the outbox."""
     async with sessions() as session, session.begin():
         booking = await session.get(Booking, booking_id, with_for_update=True)
         if booking is None:
             raise BookingRefused(Refusal.NOT_FOUND)
         if status not in TRANSITIONS.get(booking.status, frozenset()):
             raise BookingRefused(Refusal.BAD_TRANSITION, booking.tracking_code)
+        refusal = timing_refusal(booking, status, now)
+        if refusal is not None:
+            raise BookingRefused(refusal, booking.tracking_code)
         if status in RELEASING and booking.status in HOLDING_STATUSES:
             await _release(session, booking)
         booking.status = status
@@ -723,6 +755,7 @@ async def change_status(
                 status=status,
                 actor_kind=actor_kind,
                 actor_ref=actor_ref,
+                actor_name=actor_name[:100],
                 note_fa=note_fa,
             )
         )

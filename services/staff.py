@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.booking import BookingView, booking_view
 from services.clock import TEHRAN
-from services.storage.models import Booking, Office, OfficeLinkCode, OfficeStaff
+from services.storage.db import insert_for
+from services.storage.models import Booking, Office, OfficeLinkCode, OfficeStaff, StaffCard
 
 # Unambiguous letters and digits, as tracking codes use (no 0/O, 1/I/L, U).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -22,6 +23,14 @@ LINK_CODE_HOURS = 48
 # No booking is on a day outside these years (before the bot, past any booking window),
 # and the ends of the calendar do not fit a day's bounds (9999-12-31 + 1 day).
 AGENDA_YEARS = range(2000, 3000)
+
+
+@dataclass(frozen=True)
+class CardPlace:
+    """Where a booking's card is: a message in the office's chat."""
+
+    chat_id: int
+    message_id: int
 
 
 class LinkRefused(Exception):
@@ -135,3 +144,31 @@ async def agenda(
             .order_by(Booking.starts_at, Booking.id)
         )
         return [await booking_view(session, booking) for booking in rows]
+
+
+async def card_of(sessions: async_sessionmaker[AsyncSession], booking_id: int) -> CardPlace | None:
+    async with sessions() as session:
+        card = await session.get(StaffCard, booking_id)
+        return None if card is None else CardPlace(card.chat_id, card.message_id)
+
+
+async def remember_card(
+    sessions: async_sessionmaker[AsyncSession],
+    booking_id: int,
+    place: CardPlace,
+    now: dt.datetime,
+) -> CardPlace | None:
+    """This message is the booking's card from now on; returns the card it replaces (whose
+    buttons should go: one card a booking, so no old buttons are pressed by mistake)."""
+    async with sessions() as session, session.begin():
+        card = await session.get(StaffCard, booking_id, with_for_update=True)
+        old = None if card is None else CardPlace(card.chat_id, card.message_id)
+        # An upsert: the delivery and a clerk's press may both draw a new card at once.
+        values = {"chat_id": place.chat_id, "message_id": place.message_id, "updated_at": now}
+        insert = insert_for(session.get_bind().dialect.name)
+        await session.execute(
+            insert(StaffCard)
+            .values(booking_id=booking_id, **values)
+            .on_conflict_do_update(index_elements=["booking_id"], set_=values)
+        )
+        return None if old == place else old

@@ -346,10 +346,26 @@ class BookingEvent(Base):
     # citizen | staff | counter_api | operator | system
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_ref: Mapped[str] = mapped_column(String(100), default="")
+    # Who did it, as their colleagues read it on the booking's card (a clerk's name).
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
     note_fa: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     booking: Mapped[Booking] = relationship(back_populates="events")
+
+
+class StaffCard(Base):
+    """The message in the office's chat that shows a booking with its buttons: edited
+    whenever the booking changes, so staff never act on an old time or status."""
+
+    __tablename__ = "staff_cards"
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 # --- Delivery --------------------------------------------------------------------------------

@@ -318,9 +318,10 @@ async def test_a_done_visit_is_asked_about_once_and_rated_once(world: World) -> 
     async with world.deps.sessions() as session:
         booking = (await session.scalars(select(Booking))).one()
     seq = (await world.client.state())["seq"]
-    for status in ("checked_in", "done"):
+    assert booking.starts_at is not None
+    for status in ("checked_in", "done"):  # at the visit's time: not before its day
         await change_status(
-            world.deps.sessions, booking.id, status, tehran_now(), actor_kind="staff"
+            world.deps.sessions, booking.id, status, booking.starts_at, actor_kind="staff"
         )
     await world.client.wait(citizen.chat_id, seq, within=10)
     for _ in range(50):  # the ask follows the "done" news
@@ -449,8 +450,9 @@ async def test_a_low_rating_leads_to_a_complaint_about_that_visit(world: World) 
     await citizen.presses(texts.BOOK_CONFIRM)
     async with world.deps.sessions() as session:
         booking = (await session.scalars(select(Booking))).one()
-    await change_status(
-        world.deps.sessions, booking.id, "no_show", tehran_now(), actor_kind="staff"
+    assert booking.ends_at is not None
+    await change_status(  # once the slot is over
+        world.deps.sessions, booking.id, "no_show", booking.ends_at, actor_kind="staff"
     )
     for _ in range(50):
         asks = [m for m in await world.client.messages(citizen.chat_id) if "چطور بود؟" in m.text]

@@ -463,8 +463,9 @@ async def test_figures_per_office_on_known_data(
     await _supervisor(sessions, -10, "county", "تهران/تهران")
     visits = [await _visit(sessions, teh1, 700 + n, hours=n % 3) for n in range(5)]
     await _visit(sessions, teh2, 710)
+    over = TEN + dt.timedelta(hours=3)  # "no-show" once their slots are over
     for booking in visits[:2]:
-        await change_status(sessions, booking, "no_show", NOW, actor_kind="staff")
+        await change_status(sessions, booking, "no_show", over, actor_kind="staff")
     await change_status(sessions, visits[2], "checked_in", NOW, actor_kind="staff")
     await change_status(sessions, visits[2], "done", NOW, actor_kind="staff")
     await change_status(sessions, visits[3], "cancelled", NOW, actor_kind="staff")

@@ -3,6 +3,7 @@ answered without changing anything; checked against the OpenAPI document the ser
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,13 +11,13 @@ import pytest
 from aiohttp import ClientSession, web
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.http_api import OPENAPI, build_http_app
 from services.booking import BookingView, book
 from services.counter_api import new_api_token
-from services.storage.models import BookingEvent, OutboxEvent
+from services.storage.models import Booking, BookingEvent, OutboxEvent
 from tests.booking_fixtures import NOW, RULES, TEN, VAULT, new_code, office_with_desks, request
 from tests.booking_fixtures import valid_national_code as code
 
@@ -64,6 +65,54 @@ async def world(
     await runner.cleanup()
 
 
+async def visit_starts(
+    sessions: async_sessionmaker[AsyncSession], booking_id: int, start: dt.datetime
+) -> None:
+    """The booking is moved to ``start`` (the API reads the real clock: time cannot be
+    made to pass for it, the visit is brought to the time instead)."""
+    async with sessions() as session, session.begin():
+        booking = await session.get(Booking, booking_id)
+        assert booking is not None and booking.starts_at and booking.ends_at
+        booking.ends_at = start + (booking.ends_at - booking.starts_at)
+        booking.starts_at = start
+
+
+async def test_arrived_done_and_no_show_wait_for_the_visit(
+    world: tuple[Api, str, str, BookingView], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A visit is not "arrived" or "done" before its day, nor "no_show" while it runs: 409
+    with a reason, and nothing changes; on the day it goes through."""
+    api, token, _, view = world
+    template = "/api/v1/requests/{tracking_code}/status"
+    path = f"/api/v1/requests/{view.tracking_code}/status"
+    now = dt.datetime.now(dt.UTC)
+    await visit_starts(sessions, view.id, now + dt.timedelta(days=3))
+    for wanted in ("checked_in", "no_show"):
+        status, body = await api.call(
+            "POST", path, token, template=template, json={"status": wanted}
+        )
+        assert status == 409, body
+        assert body["error"]["code"] in ("before_its_day", "slot_not_over")
+        assert "booking" in body["error"]["message"]
+    await visit_starts(sessions, view.id, now - dt.timedelta(days=2))
+    status, body = await api.call(
+        "POST", path, token, template=template, json={"status": "checked_in"}
+    )
+    assert (status, body["error"]["code"]) == (409, "after_its_day")
+    async with sessions() as session:
+        assert list(await session.scalars(select(BookingEvent.status))) == ["booked", "booked"]
+        told = await session.scalar(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.event_type == "request.status_changed")
+        )
+    assert told == 0  # the citizen heard of nothing
+    status, body = await api.call(
+        "POST", path, token, template=template, json={"status": "no_show"}
+    )
+    assert (status, body["status"]) == (200, "no_show")  # its day is over: it can be said now
+
+
 def test_the_served_document_is_valid_openapi() -> None:
     validate(OPENAPI)
 
@@ -84,6 +133,7 @@ async def test_agenda_and_a_status_update_that_reaches_the_timeline(
         "POST", path, token, template=template, json={"status": "confirmed"}
     )
     assert status == 200 and body["status"] == "confirmed"
+    await visit_starts(sessions, view.id, dt.datetime.now(dt.UTC))  # the visit's day came
     status, body = await api.call(
         "POST", path, token, template=template,
         json={"status": "checked_in", "note": "پرونده در دفتر"},

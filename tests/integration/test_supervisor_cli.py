@@ -60,7 +60,8 @@ async def _prepare(url: str) -> None:
                 NOW, new_code,
             )  # fmt: skip
             visits.append(view.id)
-        await change_status(sessions, visits[0], "no_show", NOW, actor_kind="staff")
+        over = TEN + dt.timedelta(hours=1)  # "no-show" once the slot is over
+        await change_status(sessions, visits[0], "no_show", over, actor_kind="staff")
         await change_status(sessions, visits[1], "checked_in", NOW, actor_kind="staff")
         await change_status(sessions, visits[1], "done", NOW, actor_kind="staff")
         await rate(sessions, visits[1], Rater(801, 801), 5, NOW)

@@ -7,11 +7,13 @@ import json
 import pytest
 
 from dialogs.callbacks import (
+    MAX_DOCUMENTS,
     CallbackData,
     FindMore,
     FindPage,
     MenuChoice,
     MyBooking,
+    StaffDocs,
     network_tag,
     tagged_network,
 )
@@ -83,3 +85,28 @@ def test_a_network_tag_names_one_network_of_those_known() -> None:
     assert len({network_tag(key) for key in keys}) == len(keys) > 5
     assert tagged_network(network_tag("civil_registry"), keys) == "civil_registry"
     assert tagged_network(network_tag("a_network_gone"), keys) is None
+
+
+def test_every_shipped_services_documents_fit_the_missing_documents_picker() -> None:
+    """A bit per document of the longest list, the largest booking id: one button each."""
+    catalogue = json.loads(shipped_file("catalogue.json").read_text(encoding="utf-8"))
+    longest = max(len(service["documents"]) for service in catalogue["services"])
+    assert longest <= MAX_DOCUMENTS
+    for index in range(longest):
+        pick = StaffDocs("toggle", 2**63 - 1, 2**longest - 1, index)
+        assert CallbackData.parse(pick.pack()) == pick
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "sd:toggle:5:0:16",  # past the longest list
+        "sd:toggle:5:65536:0",  # a bit past it
+        "sd:send:0:1:0",
+        "sd:drop:5:1:0",
+        "sd:toggle:9223372036854775808:1:0",  # an id past 2**63
+        "sa:teleport:5",
+    ],
+)
+def test_forged_staff_buttons_do_not_parse(data: str) -> None:
+    assert CallbackData.parse(data) is None
