@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
@@ -15,13 +15,9 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, 
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    BaseHandler,
     BaseUpdateProcessor,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
+    TypeHandler,
 )
 
 from bot.hygiene import update_of
@@ -42,31 +38,9 @@ from dialogs import (
     texts,
     tracking,
 )
-from dialogs.callbacks import (
-    BookConfirm,
-    BookDay,
-    BookNav,
-    BookTime,
-    CallbackData,
-    CategoryPick,
-    ComplaintConfirm,
-    ComplaintStep,
-    FindMore,
-    FindPage,
-    MenuChoice,
-    MyBooking,
-    OfficeAction,
-    OpenMore,
-    Rate,
-    ServicePick,
-    StaffAction,
-    StaffCancel,
-    StaffDocs,
-    SuperviseAction,
-    SuperviseReject,
-    TrackCode,
-)
 from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
+from dialogs.dispatch import Dispatcher
+from dialogs.flow import Router
 from nlp.extract import holds_personal_number
 from services import inbound
 from services.conversation import Turn
@@ -234,85 +208,22 @@ def _discard(coroutine: Awaitable[Any]) -> None:
         coroutine.close()
 
 
-class ButtonHandler(CallbackQueryHandler[BotContext, Any]):
-    """A press of one of our buttons: data its pattern accepts, under a message in a chat.
-
-    PTB hands a press with empty data to every handler without asking its pattern, and a
-    press with no message under it (an inline message's) is none of ours: both are left
-    to the stale-button answer."""
-
-    def check_update(self, update: object) -> bool | object | None:
-        query = update.callback_query if isinstance(update, Update) else None
-        if query is not None and (not query.data or query.message is None):
-            return False
-        return super().check_update(update)
-
-
-def _carries(kind: type[CallbackData]) -> Callable[[object], bool]:
-    """A CallbackQueryHandler pattern: the button's data parses as this kind."""
-    return lambda data: isinstance(CallbackData.parse(data), kind)
-
-
-def _new_booking_time(data: object) -> bool:
-    """A time button of a new booking (a moved booking's carries its id)."""
-    parsed = CallbackData.parse(data)
-    return isinstance(parsed, BookTime) and parsed.booking_id == 0
-
-
-def citizen_handlers() -> list[BaseHandler[Any, BotContext, Any]]:
-    """Every handler, in the order they are tried: the citizen's private chat, and the
-    commands and buttons of office staff and supervisors."""
-    private = filters.ChatType.PRIVATE
+def routers() -> list[Router]:
+    """Every flow's router: the citizen's private chat, and the commands and buttons of
+    office staff and supervisors. Their order decides nothing (dialogs.dispatch)."""
     return [
-        CommandHandler("start", menu.start, filters=private),
-        CommandHandler("help", menu.help_command, filters=private),
-        CommandHandler("cancel", menu.cancel, filters=private),
-        CommandHandler(["docs", "find", "book"], menu.service_command, filters=private),
-        CommandHandler("track", menu.track_command, filters=private),
-        CommandHandler("mybookings", menu.my_bookings, filters=private),
-        CommandHandler("complaint", complaint.command, filters=private),
-        CommandHandler("link", staff.link_command),
-        CommandHandler("agenda", staff.agenda_command, filters=filters.ChatType.GROUPS | private),
-        CommandHandler("supervise", supervision.supervise_command),
-        CommandHandler("stats", supervision.stats_command),
-        CommandHandler(["open", "complaints"], supervision.open_command),
-        CommandHandler(
-            ["start", "help", "find", "docs", "book", "track", "mybookings", "complaint"],
-            menu.group_hint,
-            filters=filters.ChatType.GROUPS,
-        ),
-        ButtonHandler(menu.menu_choice, pattern=_carries(MenuChoice)),
-        ButtonHandler(routing.service_chosen, pattern=_carries(ServicePick)),
-        ButtonHandler(find.office_chosen, pattern=_carries(OfficeAction)),
-        ButtonHandler(find.page_chosen, pattern=_carries(FindPage)),
-        ButtonHandler(find.more_chosen, pattern=_carries(FindMore)),
-        ButtonHandler(booking.day_chosen, pattern=_carries(BookDay)),
-        ButtonHandler(booking.time_chosen, pattern=_new_booking_time),
-        ButtonHandler(my_bookings.time_chosen, pattern=_carries(BookTime)),
-        ButtonHandler(booking.nav_chosen, pattern=_carries(BookNav)),
-        ButtonHandler(booking.confirmed, pattern=_carries(BookConfirm)),
-        ButtonHandler(my_bookings.chosen, pattern=_carries(MyBooking)),
-        ButtonHandler(tracking.code_chosen, pattern=_carries(TrackCode)),
-        ButtonHandler(staff.action_chosen, pattern=_carries(StaffAction)),
-        ButtonHandler(staff.cancel_chosen, pattern=_carries(StaffCancel)),
-        ButtonHandler(staff.documents_chosen, pattern=_carries(StaffDocs)),
-        ButtonHandler(choosing.category_chosen, pattern=_carries(CategoryPick)),
-        ButtonHandler(feedback.chosen, pattern=_carries(Rate)),
-        ButtonHandler(complaint.step_chosen, pattern=_carries(ComplaintStep)),
-        ButtonHandler(complaint.confirmed, pattern=_carries(ComplaintConfirm)),
-        ButtonHandler(supervision.action_chosen, pattern=_carries(SuperviseAction)),
-        ButtonHandler(supervision.reject_chosen, pattern=_carries(SuperviseReject)),
-        ButtonHandler(supervision.open_more_chosen, pattern=_carries(OpenMore)),
-        CallbackQueryHandler(menu.stale_button),  # what no button above took
-        MessageHandler(private & filters.COMMAND, menu.unknown_command),
-        MessageHandler(private & filters.LOCATION, find.location_shared),
-        MessageHandler(private & filters.CONTACT, booking.contact_shared),
-        MessageHandler(private & filters.TEXT, free_text.free_text),
-        MessageHandler(private & ~filters.StatusUpdate.ALL, menu.unsupported_message),
-        # In groups only a supervisor's awaited reply is read (staff groups type nothing).
-        MessageHandler(
-            filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, supervision.group_text
-        ),
+        menu.router,
+        free_text.router,
+        choosing.router,
+        routing.router,
+        find.router,
+        booking.router,
+        my_bookings.router,
+        tracking.router,
+        feedback.router,
+        complaint.router,
+        supervision.router,
+        staff.router,
     ]
 
 
@@ -397,6 +308,6 @@ def build_application(
     processor = application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)
     processor.attach(application)
-    application.add_handlers(citizen_handlers())
+    application.add_handler(TypeHandler(Update, Dispatcher(routers())))
     application.add_error_handler(on_error)
     return application

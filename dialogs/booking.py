@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import enum
 import secrets
 
 from telegram import (
@@ -32,6 +33,7 @@ from dialogs.callbacks import (
 )
 from dialogs.context import BotContext
 from dialogs.documents import documents_text, fee_text
+from dialogs.flow import Draft, Flow, Router
 from dialogs.formatting import fa_day, fa_digits, fa_time
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import pressed, send
@@ -55,8 +57,27 @@ from services.clock import TEHRAN, tehran_now
 from services.privacy import mask_mobile, mask_national_code
 from services.scheduling import Availability, FreeTime, availability
 
-FLOW = "book"
 TIMES_PER_ROW = 4
+
+
+class BookStep(enum.Enum):
+    DAY = "day"  # choosing the day, then the time (buttons)
+    NATIONAL_CODE = "national_code"
+    MOBILE = "mobile"
+    CONFIRM = "confirm"
+
+
+class BookDraft(Draft):
+    office: int
+    service: str
+    starts: str = ""  # moment_key of the chosen time
+    nc: str = ""  # the national code, encrypted (services.privacy.Vault)
+    mobile: str = ""  # encrypted too
+    nonce: str = ""  # the summary's: only its confirm button books
+
+
+BOOK: Flow[BookStep, BookDraft] = Flow("book", BookStep, BookDraft)
+router = Router("book", BOOK)
 
 
 def moment_key(moment: dt.datetime) -> str:
@@ -143,9 +164,16 @@ async def _availability(
 
 
 async def show_days(
-    update: Update, context: BotContext, office_id: int, service_key: str, booking_id: int = 0
+    update: Update,
+    context: BotContext,
+    office_id: int,
+    service_key: str,
+    booking_id: int = 0,
+    *,
+    first_day: dt.date | None = None,
 ) -> None:
-    """The days with free times at the office (for a new booking, or moving one)."""
+    """The days with free times at the office (for a new booking, or moving one); a day
+    the citizen asked for comes first: its times at once, or a word that it is full."""
     service = await service_details(context.deps.sessions, service_key)
     if service is None:
         await send(update, texts.SERVICE_GONE, main_menu())
@@ -169,8 +197,12 @@ async def show_days(
         return
     if booking_id == 0:
         kept = _typed_for(context, office_id, service_key)
+        draft = BookDraft(office=office_id, service=service_key, nc=kept.nc, mobile=kept.mobile)
         context.conversation.reset()
-        context.conversation.go(FLOW, "day", office=office_id, service=service_key, **kept)
+        BOOK.go(context.conversation, BookStep.DAY, draft)
+    if first_day is not None and found.times.get(first_day):
+        await show_times(update, context, office_id, service_key, first_day, booking_id)
+        return
     today = tehran_now().date()
     day_buttons = [
         button(
@@ -184,6 +216,9 @@ async def show_days(
     header = (texts.MY_RESCHEDULE_PICK_DAY if booking_id else texts.BOOK_PICK_DAY).format(
         service=found.service_name, office=found.office_name
     )
+    if first_day is not None:
+        full = texts.BOOK_ASKED_DAY_FULL.format(day=fa_day(first_day, today))
+        header = f"{full}\n\n{header}"
     await send(update, header, InlineKeyboardMarkup(rows))
 
 
@@ -209,19 +244,16 @@ def times_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def _typed_for(context: BotContext, office_id: int, service_key: str) -> dict[str, str]:
+def _typed_for(context: BotContext, office_id: int, service_key: str) -> BookDraft:
     """The national code and mobile already typed for a booking at this office for this
     service (choosing another time does not ask for them again)."""
-    conversation, data = context.conversation, context.conversation.data
-    if not (
-        conversation.at(FLOW)
-        and data.get("office") == office_id
-        and data.get("service") == service_key
-    ):
-        return {}
-    return {name: str(data[name]) for name in ("nc", "mobile") if name in data}
+    draft = BOOK.draft(context.conversation)
+    if draft is None or draft.office != office_id or draft.service != service_key:
+        return BookDraft(office=office_id, service=service_key)
+    return draft
 
 
+@router.button(BookDay)
 async def day_chosen(update: Update, context: BotContext) -> None:
     """A day: its free times (or, for the back button, the days again)."""
     pick = await pressed(update, BookDay)
@@ -263,6 +295,7 @@ def _text_step_keyboard(*first: KeyboardButton) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(rows, resize_keyboard=True)
 
 
+@router.button(BookTime, when=lambda pick: pick.booking_id == 0)  # a move carries its id
 async def time_chosen(update: Update, context: BotContext) -> None:
     """A time for a new booking, checked at once (an old or forged button, a time taken
     meanwhile, the user's limit): on to what is still to be typed, or to the summary."""
@@ -290,17 +323,18 @@ async def time_chosen(update: Update, context: BotContext) -> None:
         await _time_refused(update, context, refused.refusal, pick.office_id, pick.service, starts)
         return
     kept = _typed_for(context, pick.office_id, pick.service)
-    context.conversation.reset()
-    context.conversation.go(
-        FLOW, "national_code", office=pick.office_id, service=pick.service, starts=pick.moment
-    )
-    if "nc" not in kept:
+    draft = kept.model_copy(update={"starts": pick.moment, "nonce": ""})
+    conversation = context.conversation
+    conversation.reset()
+    if not draft.nc:
+        BOOK.go(conversation, BookStep.NATIONAL_CODE, draft)
         await ask_national_code(update)
-    elif "mobile" not in kept:
-        context.conversation.go(FLOW, "mobile", nc=kept["nc"])
+    elif not draft.mobile:
+        BOOK.go(conversation, BookStep.MOBILE, draft)
         await ask_mobile(update)
     else:
-        context.conversation.go(FLOW, "confirm", **kept, nonce=secrets.token_hex(8))
+        draft.nonce = secrets.token_hex(8)
+        BOOK.go(conversation, BookStep.CONFIRM, draft)
         await show_summary(update, context)
 
 
@@ -321,8 +355,9 @@ async def _time_refused(
         elif not await refuse_unless_bookable(update, context, service):
             await send(update, texts.BOOK_NOT_OFFERED.format(service=service.name_fa), main_menu())
         return
-    if context.conversation.at(FLOW):
-        context.conversation.go(FLOW, "day")
+    draft = BOOK.draft(context.conversation)
+    if draft is not None:
+        BOOK.go(context.conversation, BookStep.DAY, draft)
     if refusal is Refusal.SLOT_TAKEN:
         day = starts.date()
         await show_times(update, context, office_id, service_key, day, header=texts.BOOK_SLOT_TAKEN)
@@ -353,33 +388,39 @@ async def _leave_text_steps(update: Update, text: str) -> None:
         await update.effective_chat.send_message(text, reply_markup=ReplyKeyboardRemove())
 
 
-async def text_step(update: Update, context: BotContext, text: str) -> None:
-    """A reply while the booking waits for the national code or the mobile."""
+@router.text(BookStep.NATIONAL_CODE, BookStep.MOBILE)
+async def text_step(update: Update, context: BotContext, text: str) -> bool:
+    """A reply while the booking waits for the national code or the mobile: always this
+    step's (a national code is never read as a request)."""
     conversation = context.conversation
-    data = conversation.data
+    draft = BOOK.draft(conversation)
+    assert draft is not None
     if text.strip() == texts.FIND_CANCEL:
         conversation.reset()
         await _leave_text_steps(update, texts.CANCELLED)
         await send(update, texts.MENU_AGAIN, main_menu())
-        return
+        return True
     if text.strip() == texts.BOOK_BACK:
-        if conversation.at(FLOW, "mobile"):
-            conversation.go(FLOW, "national_code")
+        if BOOK.at(conversation, BookStep.MOBILE):
+            BOOK.go(conversation, BookStep.NATIONAL_CODE, draft)
             await ask_national_code(update)
-            return
+            return True
         # Back from the national code: the chosen day's times, to choose another.
-        conversation.go(FLOW, "day")
+        BOOK.go(conversation, BookStep.DAY, draft)
         await _leave_text_steps(update, texts.BOOK_BACK)
-        starts = moment_of(str(data["starts"]))
-        await show_times(update, context, int(data["office"]), str(data["service"]), starts.date())
-        return
-    if conversation.at(FLOW, "national_code"):
-        await national_code_given(update, context, text)
+        starts = moment_of(draft.starts)
+        await show_times(update, context, draft.office, draft.service, starts.date())
+        return True
+    if BOOK.at(conversation, BookStep.NATIONAL_CODE):
+        await national_code_given(update, context, text, draft)
     else:
-        await mobile_given(update, context, text)
+        await mobile_given(update, context, text, draft)
+    return True
 
 
-async def national_code_given(update: Update, context: BotContext, text: str) -> None:
+async def national_code_given(
+    update: Update, context: BotContext, text: str, draft: BookDraft
+) -> None:
     code, problem = parse_national_code(text)
     message = update.effective_message
     if message is not None:
@@ -397,9 +438,10 @@ async def national_code_given(update: Update, context: BotContext, text: str) ->
         }[problem or NationalCodeProblem.NOT_TEN_DIGITS]
         await send(update, reply)
         return
-    if await _refused_national_code(update, context, code):
+    if await _refused_national_code(update, context, code, draft.service):
         return
-    context.conversation.go(FLOW, "mobile", nc=context.deps.vault.encrypt(code))
+    draft.nc = context.deps.vault.encrypt(code)
+    BOOK.go(context.conversation, BookStep.MOBILE, draft)
     await send(
         update, texts.BOOK_NATIONAL_CODE_RECEIVED.format(masked=fa_digits(mask_national_code(code)))
     )
@@ -415,11 +457,12 @@ def duplicate_text(refused: BookingRefused, service_name: str) -> str:
     return texts.BOOK_DUPLICATE_OTHER.format(service=service_name)
 
 
-async def _refused_national_code(update: Update, context: BotContext, code: str) -> bool:
+async def _refused_national_code(
+    update: Update, context: BotContext, code: str, service_key: str
+) -> bool:
     """Checked as soon as the code is read; the step still waits, for another code."""
     user = update.effective_user
     assert user is not None
-    service_key = str(context.conversation.data["service"])
     try:
         await check_national_code(
             context.deps.sessions, context.deps.vault, code, service_key, user.id
@@ -432,23 +475,24 @@ async def _refused_national_code(update: Update, context: BotContext, code: str)
     return False
 
 
+@router.contact(BookStep.MOBILE)
 async def contact_shared(update: Update, context: BotContext) -> None:
     """Telegram's share-contact button at the mobile step."""
     message = update.effective_message
     assert message is not None and message.contact is not None
-    if not context.conversation.at(FLOW, "mobile"):
-        await send(update, texts.UNSUPPORTED_MESSAGE, main_menu())
-        return
-    await mobile_given(update, context, message.contact.phone_number)
+    draft = BOOK.draft(context.conversation)
+    assert draft is not None
+    await mobile_given(update, context, message.contact.phone_number, draft)
 
 
-async def mobile_given(update: Update, context: BotContext, text: str) -> None:
+async def mobile_given(update: Update, context: BotContext, text: str, draft: BookDraft) -> None:
     mobile = parse_mobile(text)
     if mobile is None:
         await send(update, texts.BOOK_MOBILE_INVALID)
         return
-    nonce = secrets.token_hex(8)
-    context.conversation.go(FLOW, "confirm", mobile=context.deps.vault.encrypt(mobile), nonce=nonce)
+    draft.mobile = context.deps.vault.encrypt(mobile)
+    draft.nonce = secrets.token_hex(8)
+    BOOK.go(context.conversation, BookStep.CONFIRM, draft)
     await _leave_text_steps(
         update, texts.BOOK_MOBILE_RECEIVED.format(masked=fa_digits(mask_mobile(mobile)))
     )
@@ -456,16 +500,15 @@ async def mobile_given(update: Update, context: BotContext, text: str) -> None:
 
 
 async def show_summary(update: Update, context: BotContext) -> None:
-    data = context.conversation.data
-    service = await service_details(context.deps.sessions, str(data["service"]))
-    found = await _availability(
-        context, int(data["office"]), str(data["service"]), [moment_of(data["starts"]).date()]
-    )
+    draft = BOOK.draft(context.conversation)
+    assert draft is not None
+    starts = moment_of(draft.starts)
+    service = await service_details(context.deps.sessions, draft.service)
+    found = await _availability(context, draft.office, draft.service, [starts.date()])
     if service is None or found is None:
         context.conversation.reset()
         await send(update, texts.SERVICE_GONE, main_menu())
         return
-    starts = moment_of(str(data["starts"]))
     vault = context.deps.vault
     text = texts.BOOK_SUMMARY.format(
         service=service.name_fa,
@@ -473,19 +516,16 @@ async def show_summary(update: Update, context: BotContext) -> None:
         address=found.office_address,
         day=fa_day(starts.date(), tehran_now().date()),
         time=fa_time(starts),
-        national_code=fa_digits(mask_national_code(vault.decrypt(data["nc"]))),
-        mobile=fa_digits(mask_mobile(vault.decrypt(data["mobile"]))),
+        national_code=fa_digits(mask_national_code(vault.decrypt(draft.nc))),
+        mobile=fa_digits(mask_mobile(vault.decrypt(draft.mobile))),
         documents=documents_text(service),
         fee=fee_text(service),
     )
     keyboard = InlineKeyboardMarkup(
         [
-            [button(texts.BOOK_CONFIRM, BookConfirm(str(data["nonce"])))],
+            [button(texts.BOOK_CONFIRM, BookConfirm(draft.nonce))],
             [
-                button(
-                    texts.BOOK_CHANGE_TIME,
-                    BookDay(int(data["office"]), str(data["service"]), "00000000", 0),
-                ),
+                button(texts.BOOK_CHANGE_TIME, BookDay(draft.office, draft.service, "00000000", 0)),
                 *cancel_row(),
             ],
         ]
@@ -506,6 +546,7 @@ def done_text(view: BookingView, service: ServiceDetails) -> str:
     )
 
 
+@router.button(BookConfirm)
 async def confirmed(update: Update, context: BotContext) -> None:
     """Confirm: the booking is made once, whatever happens to the button afterwards."""
     pick = await pressed(update, BookConfirm)
@@ -513,21 +554,23 @@ async def confirmed(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     assert user is not None and chat is not None
     key = f"{user.id}:{pick.nonce}"
-    data = context.conversation.data
-    if not (context.conversation.at(FLOW, "confirm") and data.get("nonce") == pick.nonce):
+    draft = BOOK.draft(context.conversation)
+    if draft is None or not BOOK.at(context.conversation, BookStep.CONFIRM):
+        draft = None
+    if draft is None or draft.nonce != pick.nonce:
         await _already_or_stale(update, context, key)
         return
     deps = context.deps
     now = tehran_now()
     directory = await deps.directory.fresh(now)
     request = BookingRequest(
-        office_id=int(data["office"]),
-        service_key=str(data["service"]),
-        starts_at=moment_of(str(data["starts"])),
+        office_id=draft.office,
+        service_key=draft.service,
+        starts_at=moment_of(draft.starts),
         telegram_user_id=user.id,
         chat_id=chat.id,
-        national_code=deps.vault.decrypt(data["nc"]),
-        mobile=deps.vault.decrypt(data["mobile"]),
+        national_code=deps.vault.decrypt(draft.nc),
+        mobile=deps.vault.decrypt(draft.mobile),
         citizen_name=user.full_name[:200] or None,
         idempotency_key=key,
     )
@@ -611,6 +654,7 @@ async def _refused(
     await send(update, text, main_menu())
 
 
+@router.button(BookNav)
 async def nav_chosen(update: Update, context: BotContext) -> None:
     """Cancel the booking in progress (back to days is a BookDay button)."""
     await pressed(update, BookNav)

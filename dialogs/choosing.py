@@ -9,9 +9,12 @@ from telegram import InlineKeyboardMarkup, Update
 from dialogs import texts
 from dialogs.callbacks import CategoryPick, MenuChoice, ServicePick
 from dialogs.context import BotContext
+from dialogs.flow import Router
 from dialogs.keyboards import button
 from dialogs.replies import pressed, send
 from services.catalogue import ServiceName, categories, services_in_category
+
+router = Router("choosing")
 
 
 async def ask_service(
@@ -33,6 +36,7 @@ async def show_categories(update: Update, context: BotContext, action: str) -> N
     await send(update, texts.CHOOSE_CATEGORY, InlineKeyboardMarkup(rows))
 
 
+@router.button(CategoryPick)
 async def category_chosen(update: Update, context: BotContext) -> None:
     """A category button: its services, or the list of categories."""
     pick = await pressed(update, CategoryPick)

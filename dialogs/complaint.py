@@ -8,6 +8,7 @@ never files a second complaint.
 
 from __future__ import annotations
 
+import enum
 import secrets
 
 from telegram import (
@@ -22,10 +23,11 @@ from telegram import (
 from dialogs import texts
 from dialogs.callbacks import CallbackData, ComplaintConfirm, ComplaintStep
 from dialogs.context import BotContext
+from dialogs.flow import Flow, Router
 from dialogs.formatting import fa_day, fa_number
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import answer_button, pressed, send
-from dialogs.steps import stamp, still_waiting
+from dialogs.steps import Waiting, still_waiting
 from dialogs.understanding import understand
 from nlp.names import best_names
 from nlp.tracking import format_tracking_code, new_complaint_code
@@ -46,9 +48,32 @@ from services.places import locate
 from services.privacy import scrub
 from services.storage.models import COMPLAINT_KINDS
 
-FLOW = "complaint"
 # A dialog left for this long is over: the next words start something new.
 DIALOG_MINUTES = 120
+
+
+class ComplaintStage(enum.Enum):
+    OFFICE = "office"  # which office: a recent visit, a typed name or place, a location
+    KIND = "kind"
+    DESCRIPTION = "description"
+    PHOTO = "photo"  # a receipt, or none
+    CONFIRM = "confirm"
+
+
+class ComplaintDialog(Waiting):
+    office: int = 0
+    office_name: str = ""
+    booking: int = 0
+    kind: str = ""
+    description: str = ""  # masked as typed (services.privacy.scrub)
+    photo: str | None = None  # the receipt's file id
+    nonce: str = ""
+
+
+COMPLAINT: Flow[ComplaintStage, ComplaintDialog] = Flow(
+    "complaint", ComplaintStage, ComplaintDialog
+)
+router = Router("complaint", COMPLAINT)
 
 
 def _cancel_row() -> list[InlineKeyboardButton]:
@@ -72,16 +97,14 @@ async def start(update: Update, context: BotContext, booking_id: int = 0) -> Non
     assert user is not None and chat is not None
     conversation = context.conversation
     conversation.reset()
-    conversation.data.update(stamp())
+    COMPLAINT.go(conversation, ComplaintStage.OFFICE, ComplaintDialog())
     if booking_id:
         visit = await visit_of(context.deps.sessions, booking_id, user.id)
         if visit is not None:
-            conversation.go(FLOW, "office")
             await _office_chosen(
                 update, context, visit.office_id, visit.office_name, visit.booking_id
             )
             return
-    conversation.go(FLOW, "office")
     visits = await recent_visits(context.deps.sessions, user.id)
     ask = texts.COMPLAINT_PICK_VISIT if visits else texts.COMPLAINT_ASK_OFFICE
     await chat.send_message(texts.COMPLAINT_START + ask, reply_markup=_where_keyboard())
@@ -105,6 +128,7 @@ async def start(update: Update, context: BotContext, booking_id: int = 0) -> Non
         )
 
 
+@router.command("complaint")
 async def command(update: Update, context: BotContext) -> None:
     """/complaint"""
     await start(update, context)
@@ -118,9 +142,9 @@ async def _candidates(update: Update, text: str, offices: list[OfficeEntry]) -> 
 async def _office_chosen(
     update: Update, context: BotContext, office_id: int, office_name: str, booking_id: int = 0
 ) -> None:
-    context.conversation.go(
-        FLOW, "kind", office=office_id, office_name=office_name, booking=booking_id
-    )
+    draft = _draft(context)
+    draft.office, draft.office_name, draft.booking = office_id, office_name, booking_id
+    COMPLAINT.go(context.conversation, ComplaintStage.KIND, draft)
     if update.effective_chat is not None:  # the location keyboard has done its work
         await update.effective_chat.send_message(
             f"🏢 {office_name}", reply_markup=ReplyKeyboardRemove()
@@ -145,19 +169,24 @@ async def _drop(update: Update, context: BotContext) -> None:
     await send(update, texts.MENU_AGAIN, main_menu())
 
 
+def _draft(context: BotContext) -> ComplaintDialog:
+    """The dialog's draft (the dispatcher has checked a stored one reads)."""
+    return COMPLAINT.draft(context.conversation) or ComplaintDialog()
+
+
+# Any length: the description says its own limit in its words; an office name is short.
+@router.text(ComplaintStage.OFFICE, ComplaintStage.DESCRIPTION, any_length=True)
 async def text_step(update: Update, context: BotContext, text: str) -> bool:
-    """Text while the dialog waits for it (the office, the description); False when this
-    step takes no text, so the caller treats it as any free text."""
+    """Text while the dialog waits for it (the office, the description); False when the
+    dialog was left long ago, so the text is understood as any other."""
     conversation = context.conversation
-    if not still_waiting(conversation, DIALOG_MINUTES):
+    if not still_waiting(conversation, COMPLAINT.draft(conversation), DIALOG_MINUTES):
         return False
-    if conversation.at(FLOW, "office"):
+    if COMPLAINT.at(conversation, ComplaintStage.OFFICE):
         await _office_typed(update, context, text)
-        return True
-    if conversation.at(FLOW, "description"):
+    else:
         await _description_typed(update, context, text)
-        return True
-    return False
+    return True
 
 
 async def _office_typed(update: Update, context: BotContext, text: str) -> None:
@@ -178,8 +207,12 @@ async def _office_typed(update: Update, context: BotContext, text: str) -> None:
     await _candidates(update, texts.COMPLAINT_WHICH_OFFICE, found)
 
 
-async def location_shared(update: Update, context: BotContext, lat: float, lon: float) -> None:
+@router.location(ComplaintStage.OFFICE)
+async def location_shared(update: Update, context: BotContext) -> None:
     """A location while asked which office: the offices around it."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    lat, lon = message.location.latitude, message.location.longitude
     directory = await context.deps.directory.fresh(tehran_now())
     found = offices_near(list(directory.index.offices.values()), lat, lon)
     await _candidates(update, texts.COMPLAINT_WHICH_OFFICE_NEAR, found)
@@ -199,41 +232,45 @@ async def _description_typed(update: Update, context: BotContext, text: str) -> 
         await send(update, texts.COMPLAINT_DESCRIPTION_EMPTY)
         return
     # Masked at once: the draft is stored with the chat's conversation.
-    context.conversation.go(FLOW, "photo", description=scrub(text.strip()))
+    draft = _draft(context)
+    draft.description = scrub(text.strip())
+    COMPLAINT.go(context.conversation, ComplaintStage.PHOTO, draft)
     keyboard = InlineKeyboardMarkup(
         [[button(texts.COMPLAINT_NO_PHOTO, ComplaintStep("photo", 0))], _cancel_row()]
     )
     await send(update, texts.COMPLAINT_ASK_PHOTO, keyboard)
 
 
-async def photo_sent(update: Update, context: BotContext) -> bool:
-    """A photo while a receipt is asked for; False when none is asked for."""
+@router.photo(ComplaintStage.PHOTO)
+async def photo_sent(update: Update, context: BotContext) -> None:
+    """A photo while a receipt is asked for."""
     message = update.effective_message
-    if not context.conversation.at(FLOW, "photo") or message is None or not message.photo:
-        return False
+    assert message is not None and message.photo
     largest = max(message.photo, key=lambda size: size.width * size.height)
-    context.conversation.go(FLOW, "photo", photo=largest.file_id)
+    draft = _draft(context)
+    draft.photo = largest.file_id
+    COMPLAINT.go(context.conversation, ComplaintStage.PHOTO, draft)
     await send(update, texts.COMPLAINT_PHOTO_RECEIVED)
     await _summary(update, context)
-    return True
 
 
 async def _summary(update: Update, context: BotContext) -> None:
-    data = context.conversation.data
-    nonce = secrets.token_hex(8)
-    context.conversation.go(FLOW, "confirm", nonce=nonce)
+    draft = _draft(context)
+    draft.nonce = secrets.token_hex(8)
+    COMPLAINT.go(context.conversation, ComplaintStage.CONFIRM, draft)
     text = texts.COMPLAINT_SUMMARY.format(
-        office=data["office_name"],
-        kind=texts.COMPLAINT_KINDS[data["kind"]],
-        description=data["description"],
-        photo=texts.COMPLAINT_PHOTO_YES if data.get("photo") else texts.COMPLAINT_PHOTO_NO,
+        office=draft.office_name,
+        kind=texts.COMPLAINT_KINDS[draft.kind],
+        description=draft.description,
+        photo=texts.COMPLAINT_PHOTO_YES if draft.photo else texts.COMPLAINT_PHOTO_NO,
     )
     keyboard = InlineKeyboardMarkup(
-        [[button(texts.COMPLAINT_CONFIRM, ComplaintConfirm(nonce))], _cancel_row()]
+        [[button(texts.COMPLAINT_CONFIRM, ComplaintConfirm(draft.nonce))], _cancel_row()]
     )
     await send(update, text, keyboard)
 
 
+@router.button(ComplaintStep)
 async def step_chosen(update: Update, context: BotContext) -> None:
     """A button of the dialog; one from a dialog no longer in progress is answered."""
     query, user = update.callback_query, update.effective_user
@@ -249,8 +286,13 @@ async def step_chosen(update: Update, context: BotContext) -> None:
         await answer_button(query)
         await _drop(update, context)
         return
-    expected = {"booking": "office", "office": "office", "kind": "kind", "photo": "photo"}
-    if not conversation.at(FLOW, expected[pick.step]):
+    expected = {
+        "booking": ComplaintStage.OFFICE,
+        "office": ComplaintStage.OFFICE,
+        "kind": ComplaintStage.KIND,
+        "photo": ComplaintStage.PHOTO,
+    }
+    if not COMPLAINT.at(conversation, expected[pick.step]):
         await answer_button(query, texts.COMPLAINT_STALE)
         return
     await answer_button(query)
@@ -272,7 +314,9 @@ async def step_chosen(update: Update, context: BotContext) -> None:
             await answer_button(query, texts.COMPLAINT_STALE)
             return
         kind = COMPLAINT_KINDS[pick.value]
-        conversation.go(FLOW, "description", kind=kind)
+        draft = _draft(context)
+        draft.kind = kind
+        COMPLAINT.go(conversation, ComplaintStage.DESCRIPTION, draft)
         await send(
             update,
             texts.COMPLAINT_ASK_DESCRIPTION.format(
@@ -283,6 +327,7 @@ async def step_chosen(update: Update, context: BotContext) -> None:
         await _summary(update, context)
 
 
+@router.button(ComplaintConfirm)
 async def confirmed(update: Update, context: BotContext) -> None:
     """Files the complaint; a second press shows the code the first one got."""
     pick = await pressed(update, ComplaintConfirm)
@@ -290,8 +335,9 @@ async def confirmed(update: Update, context: BotContext) -> None:
     assert user is not None and chat is not None
     key = f"complaint:{user.id}:{pick.nonce}"
     conversation = context.conversation
-    data = conversation.data
-    if not conversation.at(FLOW, "confirm") or data.get("nonce") != pick.nonce:
+    draft = COMPLAINT.draft(conversation)
+    at_confirm = COMPLAINT.at(conversation, ComplaintStage.CONFIRM)
+    if draft is None or not at_confirm or draft.nonce != pick.nonce:
         earlier = await complaint_by_idempotency_key(context.deps.sessions, key)
         if earlier is None:
             await send(update, texts.COMPLAINT_STALE, main_menu())
@@ -302,14 +348,14 @@ async def confirmed(update: Update, context: BotContext) -> None:
     view, _ = await file_complaint(
         context.deps.sessions,
         ComplaintDraft(
-            office_id=int(data["office"]),
-            booking_id=int(data["booking"]) or None,
+            office_id=draft.office,
+            booking_id=draft.booking or None,
             telegram_user_id=user.id,
             chat_id=chat.id,
             citizen_name=user.full_name[:200] or None,
-            kind=str(data["kind"]),
-            description=str(data["description"]),
-            receipt_file_id=data.get("photo"),
+            kind=draft.kind,
+            description=draft.description,
+            receipt_file_id=draft.photo,
             idempotency_key=key,
         ),
         tehran_now(),

@@ -6,16 +6,19 @@ is thanked, not counted again), and every step can be skipped.
 
 from __future__ import annotations
 
+import enum
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData, ComplaintStep, Rate
 from dialogs.context import BotContext
+from dialogs.flow import Flow, Router
 from dialogs.formatting import fa_day, fa_digits, fa_number
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import answer_button, send
-from dialogs.steps import stamp, still_waiting
+from dialogs.steps import Waiting, still_waiting
 from services.booking import BookingView
 from services.clock import tehran_now
 from services.feedback import (
@@ -31,10 +34,21 @@ from services.feedback import (
 )
 from services.storage.models import WAIT_BANDS
 
-FLOW = "rate"
 COMMENT_MINUTES = 30  # after this, text is not taken for the comment any more
 # At or below this many stars the citizen is offered the complaint dialog.
 LOW_STARS = 2
+
+
+class RateStep(enum.Enum):
+    COMMENT = "comment"  # the optional comment, typed
+
+
+class RateDraft(Waiting):
+    booking: int
+
+
+RATE: Flow[RateStep, RateDraft] = Flow("rate", RateStep, RateDraft)
+router = Router("rate", RATE)
 
 
 def ask_text(view: BookingView) -> str:
@@ -75,6 +89,7 @@ async def _show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
         await send(update, text, keyboard)
 
 
+@router.button(Rate)
 async def chosen(update: Update, context: BotContext) -> None:
     """A button under the ask: stars, a wait band, or skip."""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
@@ -109,28 +124,28 @@ async def chosen(update: Update, context: BotContext) -> None:
         await _show(update, f"{saved}\n{texts.RATE_ASK_WAIT}", _wait_keyboard(pick.booking_id))
     elif pick.step == "wait":
         context.conversation.reset()
-        context.conversation.go(FLOW, "comment", booking=pick.booking_id, **stamp())
+        RATE.go(context.conversation, RateStep.COMMENT, RateDraft(booking=pick.booking_id))
         limit = fa_number(COMMENT_MAX)
         await _show(
             update, texts.RATE_ASK_COMMENT.format(limit=limit), _comment_keyboard(pick.booking_id)
         )
     else:  # no comment
-        if context.conversation.at(FLOW):
+        if RATE.at(context.conversation):
             context.conversation.reset()
         await _show(update, texts.RATE_THANKS)
         await _offer_complaint(update, context, pick.booking_id)
 
 
-def waiting_for_comment(context: BotContext) -> bool:
-    conversation = context.conversation
-    return conversation.at(FLOW, "comment") and still_waiting(conversation, COMMENT_MINUTES)
-
-
-async def comment_typed(update: Update, context: BotContext, text: str) -> None:
-    """The optional comment, typed after the wait question."""
+@router.text(RateStep.COMMENT, any_length=True)  # with its own limit, said in its words
+async def comment_typed(update: Update, context: BotContext, text: str) -> bool:
+    """The optional comment, typed after the wait question (a while later: not any more)."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    booking_id = int(context.conversation.data.get("booking", 0))
+    draft = RATE.draft(context.conversation)
+    if not still_waiting(context.conversation, draft, COMMENT_MINUTES):
+        return False
+    assert draft is not None
+    booking_id = draft.booking
     if len(text) > COMMENT_MAX:
         await send(
             update,
@@ -138,7 +153,7 @@ async def comment_typed(update: Update, context: BotContext, text: str) -> None:
                 length=fa_number(len(text)), limit=fa_number(COMMENT_MAX)
             ),
         )
-        return
+        return True
     context.conversation.reset()
     try:
         outcome = await add_comment(
@@ -146,9 +161,10 @@ async def comment_typed(update: Update, context: BotContext, text: str) -> None:
         )
     except RatingRefused:
         await send(update, texts.RATE_NOT_YOURS, main_menu())
-        return
+        return True
     await send(update, texts.RATE_ALREADY if outcome is Outcome.ALREADY else texts.RATE_THANKS)
     await _offer_complaint(update, context, booking_id)
+    return True
 
 
 async def _offer_complaint(update: Update, context: BotContext, booking_id: int) -> None:

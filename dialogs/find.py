@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 from collections.abc import Mapping, Sequence
 
 from telegram import (
@@ -15,8 +16,8 @@ from telegram import (
     Update,
 )
 
-from dialogs import complaint, texts
-from dialogs.booking import show_days
+from dialogs import texts
+from dialogs.booking import refuse_booking_start, show_days
 from dialogs.callbacks import (
     FindMore,
     FindPage,
@@ -25,15 +26,18 @@ from dialogs.callbacks import (
     network_tag,
     tagged_network,
 )
-from dialogs.choosing import show_categories
+from dialogs.choosing import ask_service, show_categories
 from dialogs.context import BotContext
-from dialogs.documents import render_documents
+from dialogs.documents import render_documents, show_documents
+from dialogs.flow import Draft, Flow, Router
 from dialogs.formatting import fa_day, fa_digits, fa_km, fa_time
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import answer_button, answer_stale, carried, pressed, redraw, send
 from dialogs.understanding import understand
+from nlp.intents import Intent
+from nlp.understand import PlaceMatch
 from services.booking import paused_by_crisis
-from services.catalogue import ServiceDetails, service_details
+from services.catalogue import ServiceDetails, service_details, service_names
 from services.clock import TEHRAN, tehran_now
 from services.locator import SEARCH_RADIUS_KM, UNFILTERED, Nearby, OfficeFilter
 from services.opening import ClosureWindow, OpeningState
@@ -42,7 +46,23 @@ from services.scheduling import FreeTime, next_free_at
 
 PAGE_SIZE = 5
 
-FLOW = "find"
+
+class FindStep(enum.Enum):
+    SERVICE = "service"  # which service? (a point may be known already)
+    WHERE = "where"  # the service is known: where is the citizen?
+    RESULTS = "results"  # the offices are listed; a day asked for waits for the booking
+
+
+class FindDraft(Draft):
+    service: str = ""
+    booking: bool = False
+    lat: float | None = None
+    lon: float | None = None
+    day: str = ""  # YYYYMMDD: the day the request named, offered first when booking
+
+
+FIND: Flow[FindStep, FindDraft] = Flow("find", FindStep, FindDraft)
+router = Router("find", FIND)
 
 
 def _where_keyboard() -> ReplyKeyboardMarkup:
@@ -56,17 +76,56 @@ def _where_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
+def _day_key(day: dt.date | None) -> str:
+    return day.strftime("%Y%m%d") if day is not None else ""
+
+
+def requested_day(draft: FindDraft | None) -> dt.date | None:
+    """The day the citizen's request named, if it is still to come."""
+    if draft is None or not draft.day:
+        return None
+    try:
+        day = dt.datetime.strptime(draft.day, "%Y%m%d").date()
+    except ValueError:
+        return None
+    return day if day >= tehran_now().date() else None
+
+
+async def choose_service(update: Update, context: BotContext, *, booking: bool) -> None:
+    """«Find» or «book» without a service: the categories, and a typed service continues
+    what the citizen started (not a documents card)."""
+    conversation = context.conversation
+    kept = FIND.draft(conversation) if FIND.at(conversation, FindStep.SERVICE) else None
+    point = {"lat": kept.lat, "lon": kept.lon} if kept is not None else {}
+    FIND.go(conversation, FindStep.SERVICE, FindDraft(booking=booking, **point))
+    await show_categories(update, context, "book" if booking else "find")
+
+
 async def start(
-    update: Update, context: BotContext, service: ServiceDetails, *, booking: bool = False
+    update: Update,
+    context: BotContext,
+    service: ServiceDetails,
+    *,
+    booking: bool = False,
+    place: PlaceMatch | None = None,
+    day: dt.date | None = None,
 ) -> None:
-    """The service is known: search from a point shared earlier, or ask where. For a
-    booking, the list shows each office's first free time."""
-    data = context.conversation.data
-    if context.conversation.at(FLOW, "service") and "lat" in data:
-        await show_results(update, context, service, float(data["lat"]), float(data["lon"]))
+    """The service is known: search from a point shared earlier or a place the request
+    named, or ask where. For a booking, the list shows each office's first free time, and
+    a day the request named is offered first."""
+    conversation = context.conversation
+    draft = FIND.draft(conversation) if FIND.at(conversation, FindStep.SERVICE) else None
+    wanted = FindDraft(service=service.key, booking=booking, day=_day_key(day))
+    point = _point_of(place)
+    if place is not None and point is not None:  # named in the request: it wins
+        origin = origin_name(place)
+        await show_results(update, context, service, *point, wanted=wanted, origin=origin)
         return
-    context.conversation.reset()
-    context.conversation.go(FLOW, "where", service=service.key, booking=booking)
+    if draft is not None and draft.lat is not None and draft.lon is not None:
+        await show_results(update, context, service, draft.lat, draft.lon, wanted=wanted)
+        return
+    conversation.reset()
+    FIND.go(conversation, FindStep.WHERE, wanted)
     if update.effective_chat is not None:
         template = texts.BOOK_WHERE if booking else texts.FIND_WHERE
         await update.effective_chat.send_message(
@@ -74,32 +133,97 @@ async def start(
         )
 
 
+def _point_of(place: PlaceMatch | None) -> tuple[float, float] | None:
+    if place is None:
+        return None
+    return locate(place.province, place.county, place.city, place.district)
+
+
+def origin_name(place: PlaceMatch) -> str:
+    """The place searched from, as the citizen would name it."""
+    origin = place.city or place.county or place.province or ""
+    if place.district is not None:
+        origin = f"منطقه {fa_digits(place.district)} {origin}".strip()
+    return origin
+
+
+@router.location(FindStep.WHERE)
+async def location_for_service(update: Update, context: BotContext) -> None:
+    """The answer to "where?": the offices nearest to it."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    draft = FIND.draft(context.conversation)
+    assert draft is not None  # the dispatcher checked it reads
+    service = await service_details(context.deps.sessions, draft.service)
+    if service is None:
+        await location_shared(update, context)
+        return
+    lat, lon = message.location.latitude, message.location.longitude
+    await _searching(update, texts.FIND_ORIGIN_LOCATION)
+    await show_results(update, context, service, lat, lon, wanted=draft)
+
+
+@router.location()
 async def location_shared(update: Update, context: BotContext) -> None:
-    """A location: the answer to "where?", or the start of a search for a service."""
+    """A location when no step asked for one: the start of a search, for a service the
+    citizen chooses or types next."""
     message = update.effective_message
     assert message is not None and message.location is not None
     lat, lon = message.location.latitude, message.location.longitude
     conversation = context.conversation
-    if conversation.at(complaint.FLOW, "office"):
-        await complaint.location_shared(update, context, lat, lon)
-        return
-    if conversation.at(FLOW, "where"):
-        service = await service_details(context.deps.sessions, conversation.data["service"])
-        if service is not None:
-            await _searching(update, texts.FIND_ORIGIN_LOCATION)
-            await show_results(update, context, service, lat, lon)
-            return
     conversation.reset()
-    conversation.go(FLOW, "service", lat=lat, lon=lon)
+    FIND.go(conversation, FindStep.SERVICE, FindDraft(lat=lat, lon=lon))
     await send(update, texts.LOCATION_OUTSIDE_FLOW)
     await show_categories(update, context, "find")
 
 
+@router.text(FindStep.SERVICE)
+async def service_typed(update: Update, context: BotContext, text: str) -> bool:
+    """Text while a search or booking waits for its service: a service named continues
+    it (documents, when the text asks for them); anything else is understood as usual."""
+    draft = FIND.draft(context.conversation)
+    assert draft is not None
+    meaning = understand(context, text)
+    if not meaning.services or meaning.intent not in _ABOUT_A_SERVICE:
+        return False
+    if Intent.DOCUMENTS in meaning.intents_named and meaning.service is not None:
+        context.conversation.reset()
+        await show_documents(update, context, meaning.service)
+        return True
+    booking = draft.booking or meaning.intent is Intent.BOOK
+    action = "book" if booking else "find"
+    if meaning.service is None:
+        names = {n.key: n for n in await service_names(context.deps.sessions)}
+        guesses = [names[k] for k in meaning.candidates(3) if k in names]
+        await ask_service(update, context, action, guesses)
+        return True
+    service = await service_details(context.deps.sessions, meaning.service)
+    if service is None:
+        return False
+    if booking and await refuse_booking_start(update, context, service):
+        return True
+    await start(
+        update,
+        context,
+        service,
+        booking=booking,
+        place=meaning.place,
+        day=meaning.extracted.date.date if meaning.extracted.date else None,
+    )
+    return True
+
+
+_ABOUT_A_SERVICE = frozenset({Intent.DOCUMENTS, Intent.FIND, Intent.BOOK})
+
+
+@router.text(FindStep.WHERE)
 async def place_typed(update: Update, context: BotContext, text: str) -> bool:
     """Text while waiting for "where?": a place searches from there. False when the text
-    is not about a place (the caller treats it as any free text)."""
+    is not about a place (it is understood as any free text)."""
     conversation = context.conversation
-    service = await service_details(context.deps.sessions, conversation.data.get("service", ""))
+    draft = FIND.draft(conversation)
+    assert draft is not None
+    service = await service_details(context.deps.sessions, draft.service)
     if service is None:
         conversation.reset()
         return False
@@ -113,7 +237,7 @@ async def place_typed(update: Update, context: BotContext, text: str) -> bool:
         return True
     meaning = understand(context, text)
     place = meaning.place
-    point = locate(place.province, place.county, place.city, place.district) if place else None
+    point = _point_of(place)
     if place is None or point is None:
         if meaning.service is not None and meaning.service != service.key:
             return False  # a different request altogether
@@ -122,11 +246,10 @@ async def place_typed(update: Update, context: BotContext, text: str) -> bool:
                 texts.FIND_PLACE_UNKNOWN.format(text=text[:60]), reply_markup=_where_keyboard()
             )
         return True
-    origin = place.city or place.county or place.province or ""
-    if place.district is not None:
-        origin = f"منطقه {fa_digits(place.district)} {origin}".strip()
-    await _searching(update, origin)
-    await show_results(update, context, service, *point)
+    if meaning.extracted.date is not None:
+        draft.day = _day_key(meaning.extracted.date.date)
+    await _searching(update, origin_name(place))
+    await show_results(update, context, service, *point, wanted=draft)
     return True
 
 
@@ -318,10 +441,18 @@ async def show_results(
     narrowed: OfficeFilter = UNFILTERED,
     *,
     in_place: bool = False,
+    wanted: FindDraft | None = None,
+    origin: str = "",
 ) -> None:
     """The offices offering the service nearest to the point, a page at a time, narrowed
-    by the citizen's filters (``in_place``: instead of the results the button was under)."""
-    context.conversation.reset()
+    by the citizen's filters (``in_place``: instead of the results the button was under).
+    ``origin`` names the place the point is the centre of; a day ``wanted`` for a booking
+    waits in the conversation for the office to be chosen."""
+    conversation = context.conversation
+    conversation.reset()
+    if wanted is not None and wanted.booking and wanted.day:
+        kept = wanted.model_copy(update={"lat": lat, "lon": lon})
+        FIND.go(conversation, FindStep.RESULTS, kept)
     now = tehran_now()
     directory = await context.deps.directory.fresh(now)
     index = directory.index
@@ -361,19 +492,22 @@ async def show_results(
         if service.visit_required
         else {}
     )
+    text = render_results(
+        service,
+        found,
+        page,
+        now,
+        directory.closures,
+        first_free,
+        rules.window_days,
+        narrowed,
+        network_fa,
+    )
+    if origin:
+        text = texts.FIND_FROM_PLACE.format(origin=origin) + "\n\n" + text
     await show(
         update,
-        render_results(
-            service,
-            found,
-            page,
-            now,
-            directory.closures,
-            first_free,
-            rules.window_days,
-            narrowed,
-            network_fa,
-        ),
+        text,
         results_keyboard(
             service,
             found,
@@ -388,6 +522,13 @@ async def show_results(
     )
 
 
+def _kept(context: BotContext) -> FindDraft | None:
+    """A day asked for, kept while the citizen pages and filters the offices."""
+    conversation = context.conversation
+    return FIND.draft(conversation) if FIND.at(conversation, FindStep.RESULTS) else None
+
+
+@router.button(FindPage)
 async def page_chosen(update: Update, context: BotContext) -> None:
     """A filter changed: the results redrawn from the same point, from the first page. Or
     the next page further out, in a new message, with the same filters."""
@@ -412,9 +553,11 @@ async def page_chosen(update: Update, context: BotContext) -> None:
         choice.page,
         OfficeFilter(open_now=bool(choice.open_now), network=network),
         in_place=choice.page == 0,
+        wanted=_kept(context),
     )
 
 
+@router.button(FindMore)
 async def more_chosen(update: Update, context: BotContext) -> None:
     """The next page of offices further out, unfiltered (a button sent before filters)."""
     more = await pressed(update, FindMore)
@@ -423,10 +566,17 @@ async def more_chosen(update: Update, context: BotContext) -> None:
         await send(update, texts.SERVICE_GONE, main_menu())
         return
     await show_results(
-        update, context, service, more.lat_e4 / 10_000, more.lon_e4 / 10_000, more.page
+        update,
+        context,
+        service,
+        more.lat_e4 / 10_000,
+        more.lon_e4 / 10_000,
+        more.page,
+        wanted=_kept(context),
     )
 
 
+@router.button(OfficeAction)
 async def office_chosen(update: Update, context: BotContext) -> None:
     """An office's button: its place on the map, its documents, or booking there."""
     action = await pressed(update, OfficeAction)
@@ -452,4 +602,5 @@ async def office_chosen(update: Update, context: BotContext) -> None:
                 text += "\n\n" + texts.OFFICE_NOTE.format(office=office.name, note=note)
         await send(update, text, main_menu())
         return
-    await show_days(update, context, office.id, service.key)
+    day = requested_day(FIND.draft(context.conversation))
+    await show_days(update, context, office.id, service.key, first_day=day)

@@ -10,6 +10,7 @@ from dialogs import texts
 from dialogs.booking import moment_of, show_days
 from dialogs.callbacks import BookTime, MyBooking
 from dialogs.context import BotContext
+from dialogs.flow import Router
 from dialogs.formatting import fa_day, fa_digits, fa_time
 from dialogs.keyboards import button, main_menu
 from dialogs.replies import pressed, send
@@ -26,6 +27,8 @@ from services.booking import (
     reschedule,
 )
 from services.clock import tehran_now
+
+router = Router("my_bookings")
 
 
 def status_name(status: str) -> str:
@@ -88,6 +91,7 @@ async def _refused(update: Update, context: BotContext, refused: BookingRefused)
     await send(update, text, main_menu())
 
 
+@router.button(MyBooking)
 async def chosen(update: Update, context: BotContext) -> None:
     """A button on a booking: cancel (asked once more), reschedule, on my way."""
     user = update.effective_user
@@ -157,6 +161,7 @@ async def _closed_then(context: BotContext, view: BookingView) -> bool:
     )
 
 
+@router.button(BookTime, when=lambda pick: pick.booking_id != 0)  # a new booking's has none
 async def time_chosen(update: Update, context: BotContext) -> None:
     """A new time for an existing booking: moved in one transaction, or told why not."""
     user = update.effective_user

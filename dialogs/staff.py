@@ -14,6 +14,7 @@ from dialogs import texts
 from dialogs.callbacks import MAX_DOCUMENTS, CallbackData, StaffAction, StaffCancel, StaffDocs
 from dialogs.context import BotContext
 from dialogs.documents import documents_text
+from dialogs.flow import Chats, Router
 from dialogs.formatting import fa_day, fa_digits, fa_time
 from dialogs.group_admins import is_group_admin
 from dialogs.keyboards import button
@@ -61,6 +62,8 @@ STATUS_OF = {action: status for action, status, _ in ACTIONS}
 CARD_EVENTS = frozenset(
     {"booking.created", "booking.rescheduled", "booking.cancelled", "request.status_changed"}
 )
+
+router = Router("staff")
 
 
 def status_name(status: str) -> str:
@@ -190,6 +193,7 @@ async def disable_card(bot: Bot, card: CardPlace) -> None:
         log.info("old staff card %s not disabled: %s", card.message_id, exc)
 
 
+@router.command("link", chats=Chats.ANY)
 async def link_command(update: Update, context: BotContext) -> None:
     """/link CODE: this group (or one clerk's private chat) becomes the office's."""
     chat, user = update.effective_chat, update.effective_user
@@ -213,6 +217,7 @@ async def link_command(update: Update, context: BotContext) -> None:
     await send(update, texts.STAFF_LINKED.format(office=linked.office_name))
 
 
+@router.command("agenda", chats=Chats.ANY)
 async def agenda_command(update: Update, context: BotContext) -> None:
     """/agenda [day]: the office's bookings of today, or of the day named, by time."""
     chat, user = update.effective_chat, update.effective_user
@@ -388,6 +393,7 @@ async def _document_names(context: BotContext, view: BookingView) -> list[str]:
     return names[:MAX_DOCUMENTS]
 
 
+@router.button(StaffAction)
 async def action_chosen(update: Update, context: BotContext) -> None:
     """A staff button under a booking: the request moves on, the citizen is told."""
     query = update.callback_query
@@ -430,6 +436,7 @@ async def action_chosen(update: Update, context: BotContext) -> None:
     await _act(update, context, view, status, "")
 
 
+@router.button(StaffDocs)
 async def documents_chosen(update: Update, context: BotContext) -> None:
     """A document ticked (or unticked) as missing, or the ticked ones sent: the request
     needs them, and the citizen is told which."""
@@ -459,6 +466,7 @@ async def documents_chosen(update: Update, context: BotContext) -> None:
     await _act(update, context, view, "needs_documents", note)
 
 
+@router.button(StaffCancel)
 async def cancel_chosen(update: Update, context: BotContext) -> None:
     """A reason for cancelling: the booking is cancelled with it, the citizen told why."""
     pick = CallbackData.parse(update.callback_query.data if update.callback_query else None)

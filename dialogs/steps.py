@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import time
 
+from pydantic import Field
+
+from dialogs.flow import Draft
 from services.conversation import Conversation
 
-STAMP = "since"
+
+def _now() -> int:
+    return int(time.time())
 
 
-def stamp() -> dict[str, int]:
-    """Conversation data marking when the step began waiting."""
-    return {STAMP: int(time.time())}
+class Waiting(Draft):
+    """A draft that remembers when its step began waiting."""
+
+    since: int = Field(default_factory=_now)
 
 
-def still_waiting(conversation: Conversation, minutes: int) -> bool:
+def still_waiting(conversation: Conversation, draft: Waiting | None, minutes: int) -> bool:
     """Whether the step began less than ``minutes`` ago; an expired one is dropped."""
-    since = conversation.data.get(STAMP)
-    if isinstance(since, int) and time.time() - since < minutes * 60:
+    if draft is not None and time.time() - draft.since < minutes * 60:
         return True
     conversation.reset()
     return False

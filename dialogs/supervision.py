@@ -5,6 +5,7 @@ for what still waits, and /stats for the offices in scope."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -12,11 +13,12 @@ from telegram.error import BadRequest
 from dialogs import texts
 from dialogs.callbacks import CallbackData, OpenMore, SuperviseAction, SuperviseReject
 from dialogs.context import BotContext
+from dialogs.flow import Chats, Flow, Router
 from dialogs.formatting import fa_ago, fa_date, fa_digits, fa_number, fa_time
 from dialogs.group_admins import is_group_admin
 from dialogs.keyboards import button
 from dialogs.replies import answer_button, send
-from dialogs.steps import stamp, still_waiting
+from dialogs.steps import Waiting, still_waiting
 from nlp.digits import fold_digits
 from nlp.tracking import format_tracking_code
 from services.clock import TEHRAN, tehran_now
@@ -42,12 +44,24 @@ from services.supervision import (
     scopes_of_chat,
 )
 
-FLOW = "supervise"
 REPLY_MINUTES = 60  # a reply asked for and not written by then is forgotten
 STATS_DAYS = 30
 STATS_MAX_DAYS = 366
 STATS_MAX_OFFICES = 40
 MESSAGE_BUDGET = 3500  # characters a message of /stats may use (Telegram allows 4096)
+
+
+class SuperviseStep(enum.Enum):
+    REPLY = "reply"  # the presser's answer to the citizen
+
+
+class SuperviseDraft(Waiting):
+    complaint: int
+    by: int  # the supervisor who pressed «reply»: only their next message is the answer
+
+
+SUPERVISE: Flow[SuperviseStep, SuperviseDraft] = Flow("supervise", SuperviseStep, SuperviseDraft)
+router = Router("supervise", SUPERVISE)
 
 
 def scope_text(scope: ScopeView) -> str:
@@ -119,6 +133,7 @@ def render_card_again(view: ComplaintView) -> tuple[str, InlineKeyboardMarkup | 
     return text, supervise_keyboard(view)
 
 
+@router.command("supervise", chats=Chats.ANY)
 async def supervise_command(update: Update, context: BotContext) -> None:
     """/supervise CODE: this chat supervises the code's scope."""
     chat, user = update.effective_chat, update.effective_user
@@ -211,6 +226,7 @@ async def _act(
     return view
 
 
+@router.button(SuperviseAction)
 async def action_chosen(update: Update, context: BotContext) -> None:
     """A button under a complaint in a supervisor chat."""
     query = update.callback_query
@@ -259,7 +275,8 @@ async def _ask_reply(update: Update, context: BotContext, view: ComplaintView) -
     assert query is not None and user is not None
     await answer_button(query)
     context.conversation.reset()
-    context.conversation.go(FLOW, "reply", complaint=view.id, by=user.id, **stamp())
+    draft = SuperviseDraft(complaint=view.id, by=user.id)
+    SUPERVISE.go(context.conversation, SuperviseStep.REPLY, draft)
     prompt = texts.SUPERVISE_ASK_REPLY.format(
         who=user.first_name[:60],
         code=format_tracking_code(view.code),
@@ -269,6 +286,7 @@ async def _ask_reply(update: Update, context: BotContext, view: ComplaintView) -
         await update.effective_chat.send_message(prompt, reply_markup=ForceReply())
 
 
+@router.button(SuperviseReject)
 async def reject_chosen(update: Update, context: BotContext) -> None:
     """A reason for rejecting: the complaint is closed with it, the citizen told why."""
     query = update.callback_query
@@ -282,18 +300,22 @@ async def reject_chosen(update: Update, context: BotContext) -> None:
     await _act(update, context, pick.complaint_id, "rejected", reason)
 
 
-def waiting_for_reply(context: BotContext, user_id: int | None) -> bool:
-    """Whether this chat waits for this user's reply to a citizen."""
-    conversation = context.conversation
-    return (
-        conversation.at(FLOW, "reply")
-        and conversation.data.get("by") == user_id
-        and still_waiting(conversation, REPLY_MINUTES)
-    )
+@router.text(SuperviseStep.REPLY, chats=Chats.ANY, any_length=True)
+async def reply_typed(update: Update, context: BotContext, text: str) -> bool:
+    """The supervisor's answer: sent to the citizen, kept in the complaint's timeline. In
+    a group only the presser's message is it; the rest of the group's talk is none of the
+    bot's business (nothing takes it)."""
+    conversation, user = context.conversation, update.effective_user
+    draft = SUPERVISE.draft(conversation)
+    if draft is None or user is None or draft.by != user.id:
+        return False
+    if not still_waiting(conversation, draft, REPLY_MINUTES):
+        return False
+    await _reply_with(update, context, text, draft.complaint)
+    return True
 
 
-async def reply_typed(update: Update, context: BotContext, text: str) -> None:
-    """The supervisor's answer: sent to the citizen, kept in the complaint's timeline."""
+async def _reply_with(update: Update, context: BotContext, text: str, complaint_id: int) -> None:
     problem = text_problem(text, REPLY_MAX)
     if problem is Problem.TOO_LONG:
         await send(
@@ -306,7 +328,6 @@ async def reply_typed(update: Update, context: BotContext, text: str) -> None:
     if problem is Problem.EMPTY:
         await send(update, texts.SUPERVISE_REPLY_EMPTY)
         return
-    complaint_id = int(context.conversation.data.get("complaint", 0))
     context.conversation.reset()
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
@@ -317,16 +338,6 @@ async def reply_typed(update: Update, context: BotContext, text: str) -> None:
     view = await _act(update, context, complaint_id, "replied", text.strip())
     if view is not None:
         await send(update, texts.SUPERVISE_REPLY_SENT.format(code=format_tracking_code(view.code)))
-
-
-async def group_text(update: Update, context: BotContext) -> None:
-    """Text in a group: only a supervisor's awaited reply means anything; the rest of the
-    group's talk is none of the bot's business."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or not message.text or user is None:
-        return
-    if waiting_for_reply(context, user.id):
-        await reply_typed(update, context, message.text)
 
 
 # --- /open -----------------------------------------------------------------------------------
@@ -381,6 +392,7 @@ async def _send_open_page(update: Update, context: BotContext, page: OpenPage) -
     await send(update, open_page_text(page, scope, tehran_now()), open_page_keyboard(page))
 
 
+@router.command("open", "complaints", chats=Chats.ANY)
 async def open_command(update: Update, context: BotContext) -> None:
     """/open (or /complaints): the complaints in the chat's scopes not yet resolved or
     rejected, oldest first, a page at a time, each with a button to its card."""
@@ -398,6 +410,7 @@ async def open_command(update: Update, context: BotContext) -> None:
     await _send_open_page(update, context, page)
 
 
+@router.button(OpenMore)
 async def open_more_chosen(update: Update, context: BotContext) -> None:
     """«بیشتر» under a page of /open: the next page, as a new message."""
     query, chat, user = update.callback_query, update.effective_chat, update.effective_user
@@ -459,6 +472,7 @@ def _pages(lines: list[str]) -> list[str]:
     return ["\n\n".join(page) for page in pages if page]
 
 
+@router.command("stats", chats=Chats.ANY)
 async def stats_command(update: Update, context: BotContext) -> None:
     """/stats [days]: per office in the chat's scopes, bookings, no-show rate, average
     rating and complaints over the last days (30 unless told)."""

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from telegram import Update
 
 from dialogs import texts
 from dialogs.callbacks import TrackCode
 from dialogs.context import BotContext
+from dialogs.flow import Flow, NoDraft, Router
 from dialogs.formatting import fa_date, fa_day, fa_digits, fa_time
 from dialogs.keyboards import main_menu
 from dialogs.replies import pressed, send
+from dialogs.understanding import understand
+from nlp.intents import Intent
 from nlp.tracking import format_tracking_code, is_complaint_code
+from nlp.understand import Understanding
 from services.attempts import allow_attempt, record_failure
 from services.booking import ON_MY_WAY, RESCHEDULED, BookingView, find_booking
 from services.clock import TEHRAN, tehran_now
 from services.complaints import ComplaintView, find_complaint
+
+
+class TrackStep(enum.Enum):
+    CODE = "code"  # the tracking code, asked for
+
+
+TRACK: Flow[TrackStep, NoDraft] = Flow("track", TrackStep, NoDraft)
+router = Router("track", TRACK)
 
 _NOTES = {RESCHEDULED: texts.RESCHEDULED_NOTE, ON_MY_WAY: texts.ON_MY_WAY_NOTE}
 
@@ -96,6 +109,33 @@ async def show_timeline(update: Update, context: BotContext, code: str) -> None:
     await send(update, timeline_text(view), main_menu())
 
 
+async def track(update: Update, context: BotContext, meaning: Understanding) -> None:
+    """A request to track: the code's timeline, or the code asked for (a mistyped one shown
+    as it was read)."""
+    codes = meaning.extracted.tracking_codes
+    if codes:
+        context.conversation.reset()
+        await show_timeline(update, context, codes[0])
+        return
+    TRACK.go(context.conversation, TrackStep.CODE, NoDraft())
+    if meaning.mistyped_tracking_code:
+        code = format_tracking_code(meaning.mistyped_tracking_code)
+        await send(update, texts.TRACKING_CODE_MISTYPED.format(code=code))
+    else:
+        await send(update, texts.ASK_TRACKING_CODE)
+
+
+@router.text(TrackStep.CODE)
+async def code_typed(update: Update, context: BotContext, text: str) -> bool:
+    """The code asked for; text that is no code and no other request is said so, and any
+    other request is understood as usual."""
+    if understand(context, text).intent is Intent.UNKNOWN:
+        await send(update, texts.NOT_A_TRACKING_CODE)
+        return True
+    return False
+
+
+@router.button(TrackCode)
 async def code_chosen(update: Update, context: BotContext) -> None:
     """The track button under news of a request."""
     pick = await pressed(update, TrackCode)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -26,6 +27,16 @@ def build_interpreter(names: Sequence[ServiceName]) -> Interpreter:
     return _interpreter(tuple(names))
 
 
+# The last message understood: a step that hands its text over to understanding asked
+# the same question a moment before.
+_last: list[tuple[Interpreter, str, dt.date, Understanding]] = []
+
+
 def understand(context: BotContext, text: str) -> Understanding:
     """What a message means, today in Tehran."""
-    return context.deps.interpreter.understand(text, tehran_today())
+    interpreter, today = context.deps.interpreter, tehran_today()
+    if _last and _last[0][:3] == (interpreter, text, today):
+        return _last[0][3]
+    meaning = interpreter.understand(text, today)
+    _last[:] = [(interpreter, text, today, meaning)]
+    return meaning
