@@ -381,6 +381,11 @@ async def _existing(session: AsyncSession, column: Any) -> set[str]:
     return set((await session.scalars(select(column))).all())
 
 
+def _unknown(kind: str, key: str, known: set[str]) -> str:
+    # Naming the keys that would do saves the operator a look into the catalogue.
+    return f"unknown {kind} {key!r}; known: {', '.join(sorted(known)) or 'none yet'}"
+
+
 async def _write_catalogue(
     session: AsyncSession,
     catalogue: CatalogueFile,
@@ -399,10 +404,14 @@ async def _write_catalogue(
     for line, service in services:
         for key in service.networks:
             if key not in network_keys:
-                problems.append(ImportProblem(line, "networks", f"unknown network {key!r}"))
+                problems.append(
+                    ImportProblem(line, "networks", _unknown("network", key, network_keys))
+                )
         if service.category not in category_keys:
             problems.append(
-                ImportProblem(line, "category", f"unknown category {service.category!r}")
+                ImportProblem(
+                    line, "category", _unknown("category", service.category, category_keys)
+                )
             )
     if problems:
         return ImportResult(0, 0)
@@ -454,7 +463,9 @@ async def _write_offices(
     service_keys = {service for service, _ in offered_by} | await _existing(session, Service.key)
     for line, office in offices:
         if office.network not in network_keys:
-            problems.append(ImportProblem(line, "network", f"unknown network {office.network!r}"))
+            problems.append(
+                ImportProblem(line, "network", _unknown("network", office.network, network_keys))
+            )
             continue
         for key in office.services:
             if key not in service_keys:

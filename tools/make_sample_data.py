@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
-"""Build the shipped divisions and SAMPLE office data from the shared CSVs.
+"""Build the shipped divisions and SAMPLE office data from files in this repository.
 
-A development-time tool: run it from the repository root as
+A development-time tool (standard library only): run it from anywhere as
 
-    python3 tools/make_sample_data.py --shared ../shared
+    python3 tools/make_sample_data.py
 
-It reads ``<shared>/data/iran-divisions/*.csv`` (SaliBhdr/typhoon-iran-cities, MIT) and writes
-``services/data/divisions.json``, ``services/data/sample_offices.json`` and
-``services/data/NOTICE-iran-divisions.txt``. The installed bot reads only those files.
+then check the result with ``git diff services/data``. It reads
+
+- ``tools/data/iran-divisions/*.csv``: provinces, counties, cities and city points
+  (SaliBhdr/typhoon-iran-cities, MIT; see the README there); ``--divisions DIR`` reads a newer
+  copy of that folder instead;
+- ``services/data/catalogue.json``: the networks, which of them offer which service, and
+  which services need no visit. The catalogue is the one place these facts are written; after
+  changing them, run the tool again so the sample offices follow.
+
+and writes ``services/data/divisions.json``, ``services/data/sample_offices.json`` and
+``services/data/NOTICE-iran-divisions.txt`` (``--out`` elsewhere). The installed bot reads only
+those files.
 
 The output is deterministic: the same inputs and seed give byte-identical files. The offices
 are fictional (names, addresses, phones, hours and service lists are generated); only the
@@ -36,74 +45,13 @@ IRAN_BOX: Final = (25.0, 40.0, 44.0, 63.5)
 COORD_DECIMALS: Final = 5
 EARTH_KM: Final = 6371.0088
 
-# --- The contract with the catalogue: /tmp/service_keys.md ------------------------------------
+# --- Services per network --------------------------------------------------------------------
 
-NETWORKS: Final = (
-    "pishkhan",
-    "police10",
-    "judicial",
-    "municipal",
-    "rural_ict",
-    "post",
-    "civil_registry",
-    "plate_center",
-    "social_security",
-    "guild_union",
-    "inspection_center",
-)
-
-SERVICE_NETWORKS: Final[dict[str, tuple[str, ...]]] = {
-    "passport_issue": ("police10",),
-    "passport_lost": ("police10",),
-    "driving_licence_renewal": ("police10",),
-    "driving_licence_duplicate": ("police10",),
-    "traffic_fines": ("police10",),
-    "fuel_card": ("police10",),
-    "military_service_exemption": ("police10",),
-    "military_card_replacement": ("police10",),
-    "military_dispatch": ("police10",),
-    "vehicle_owner_address_change": ("police10",),
-    "amaken_permit": ("police10",),
-    "plate_transfer": ("plate_center",),
-    "plate_duplicate": ("plate_center",),
-    "criminal_record": ("judicial",),
-    "sana_registration": ("judicial",),
-    "lawsuit_filing": ("judicial",),
-    "judicial_notice": ("judicial",),
-    "smart_national_card": ("civil_registry", "post", "pishkhan"),
-    "national_card_lost": ("civil_registry",),
-    "birth_certificate_duplicate": ("pishkhan", "civil_registry"),
-    "birth_certificate_replacement": ("pishkhan", "civil_registry"),
-    "birth_registration": ("civil_registry", "pishkhan"),
-    "death_registration": ("civil_registry",),
-    "name_change": ("civil_registry",),
-    "insurance_history": ("pishkhan", "social_security", "rural_ict"),
-    "unemployment_insurance": ("pishkhan",),
-    "optional_insurance": ("social_security", "pishkhan"),
-    "subsidy": ("pishkhan", "rural_ict"),
-    "bill_payment": ("pishkhan", "rural_ict"),
-    "landline_services": ("pishkhan", "rural_ict"),
-    "sim_card_services": ("pishkhan",),
-    "post_parcel": ("post", "rural_ict"),
-    "post_bank": ("post", "pishkhan", "rural_ict"),
-    "bus_ticket": ("pishkhan",),
-    "car_scrapping": ("pishkhan",),
-    "building_permit": ("municipal",),
-    "completion_certificate": ("municipal",),
-    "no_violation_certificate": ("municipal",),
-    "municipal_tolls": ("municipal",),
-    "vehicle_tolls": ("municipal",),
-    "renewal_clearance": ("municipal",),
-    "construction_complaint": ("municipal",),
-    "traffic_zone_permit": ("municipal",),
-    "technical_inspection": ("inspection_center",),
-    "business_licence": ("guild_union", "police10"),
-}
-
-# Services that need no visit at all; counters may still offer them, but no province needs one.
-ONLINE_ONLY: Final = frozenset({"bill_payment", "municipal_tolls", "vehicle_tolls"})
-
-# Share of a network's offices that offer each of its services (uneven on purpose).
+# How common each service is among a network's offices (uneven on purpose), in the order the
+# draws are made. This only tunes the sample: which network offers which service is the
+# catalogue's word (load_offers). A service the catalogue gives a network that is not listed
+# here gets DEFAULT_SHARE and is drawn after the listed ones.
+DEFAULT_SHARE: Final = 0.5
 SERVICE_SHARE: Final[dict[str, dict[str, float]]] = {
     "pishkhan": {
         "bill_payment": 0.9,
@@ -174,6 +122,47 @@ SERVICE_SHARE: Final[dict[str, dict[str, float]]] = {
     "guild_union": {"business_licence": 1.0},
     "inspection_center": {"technical_inspection": 1.0},
 }
+
+
+@dataclass(frozen=True)
+class Offers:
+    """What the catalogue lets sample offices offer."""
+
+    shares: dict[str, dict[str, float]]  # network -> its services -> share, in draw order
+    no_visit: frozenset[str]  # services done online only: no province needs a counter for them
+
+
+def load_offers(path: Path) -> Offers:
+    """The catalogue's networks per service, with this tool's shares attached."""
+    catalogue = json.loads(path.read_text(encoding="utf-8"))
+    offered: dict[str, list[str]] = {n["key"]: [] for n in catalogue["networks"]}
+    for service in catalogue["services"]:
+        for network in service["networks"]:
+            if network not in offered:
+                raise SystemExit(f"{path}: {service['key']} names unknown network {network!r}")
+            offered[network].append(service["key"])
+    shares: dict[str, dict[str, float]] = {}
+    for network, services in offered.items():
+        tuned = SERVICE_SHARE.get(network, {})
+        if stale := sorted(set(tuned) - set(services)):
+            print(
+                f"warning: {network} no longer offers {stale}; drop them from SERVICE_SHARE",
+                file=sys.stderr,
+            )
+        shares[network] = {s: share for s, share in tuned.items() if s in services}
+        shares[network].update((s, DEFAULT_SHARE) for s in services if s not in tuned)
+    placed = {network for mix in TIER_MIX.values() for network in mix}
+    if unknown := sorted(placed - set(offered)):
+        raise SystemExit(f"{path}: TIER_MIX places networks the catalogue lacks: {unknown}")
+    if idle := sorted(n for n in placed if not shares[n]):
+        raise SystemExit(f"{path}: networks with sample offices but no services: {idle}")
+    if unplaced := sorted(n for n in offered if shares[n] and n not in placed):
+        print(f"warning: no sample offices for {unplaced}; add them to TIER_MIX", file=sys.stderr)
+    no_visit = frozenset(
+        s["key"] for s in catalogue["services"] if not s.get("visit_required", True)
+    )
+    return Offers(shares, no_visit)
+
 
 # --- Cities: how big, hence how many offices of which network ---------------------------------
 
@@ -782,8 +771,9 @@ def office_count(rng: random.Random, expected: float) -> int:
 class OfficeMaker:
     """Generates fictional offices; keeps the state that makes them unique."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, offers: Offers) -> None:
         self.rng = rng
+        self.offers = offers
         self.points: set[tuple[float, float]] = set()
         self.phones: set[str] = set()
         self.numbers: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -943,7 +933,7 @@ class OfficeMaker:
         return week
 
     def services(self, network: str) -> list[str]:
-        shares = SERVICE_SHARE[network]
+        shares = self.offers.shares[network]
         chosen = [s for s, share in shares.items() if self.rng.random() < share]
         if not chosen:
             chosen = [max(shares, key=lambda s: shares[s])]
@@ -991,8 +981,10 @@ class OfficeMaker:
         }
 
 
-def make_offices(places: Iterable[Place], rng: random.Random) -> list[dict[str, Any]]:
-    maker = OfficeMaker(rng)
+def make_offices(
+    places: Iterable[Place], rng: random.Random, offers: Offers
+) -> list[dict[str, Any]]:
+    maker = OfficeMaker(rng, offers)
     offices: list[dict[str, Any]] = []
     for place in places:
         for network, expected in TIER_MIX[place.tier].items():
@@ -1000,20 +992,22 @@ def make_offices(places: Iterable[Place], rng: random.Random) -> list[dict[str, 
             if place.tier in ("tehran", "big", "capital") and network in CORE_NETWORKS:
                 count = max(count, 1)
             offices.extend(maker.office(place, network, i) for i in range(count))
-    ensure_service_coverage(offices, rng)
+    ensure_service_coverage(offices, rng, offers)
     for number, office in enumerate(offices, start=1):
         office["code"] = f"S-{number:04d}"
     return offices
 
 
-def ensure_service_coverage(offices: list[dict[str, Any]], rng: random.Random) -> None:
+def ensure_service_coverage(
+    offices: list[dict[str, Any]], rng: random.Random, offers: Offers
+) -> None:
     """Every in-person service of a network is offered in each province where it has offices."""
     by_group: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for office in offices:
         by_group[(office["province"], office["network"])].append(office)
     for (_province, network), members in by_group.items():
-        for service in SERVICE_SHARE[network]:
-            if service in ONLINE_ONLY:
+        for service in offers.shares[network]:
+            if service in offers.no_visit:
                 continue
             if any(service in o["services"] for o in members):
                 continue
@@ -1114,10 +1108,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--shared",
+        "--divisions",
         type=Path,
-        default=root.parent / "shared",
-        help="the shared folder holding data/iran-divisions/",
+        default=root / "tools" / "data" / "iran-divisions",
+        help="the folder of divisions CSVs (default: tools/data/iran-divisions)",
+    )
+    parser.add_argument(
+        "--catalogue",
+        type=Path,
+        default=root / "services" / "data" / "catalogue.json",
+        help="the catalogue saying which network offers which service",
     )
     parser.add_argument(
         "--out",
@@ -1128,10 +1128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
 
-    div = load_divisions(args.shared / "data" / "iran-divisions")
+    offers = load_offers(args.catalogue)
+    div = load_divisions(args.divisions)
     fix_coordinates(div)
     rng = random.Random(args.seed)
-    offices = make_offices(classify(div), rng)
+    offices = make_offices(classify(div), rng, offers)
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

@@ -165,7 +165,9 @@ async def test_catalogue_csv_with_an_unknown_network_changes_nothing(
     )
     with pytest.raises(ImportFailed) as failure:
         await import_catalogue(catalogued, path)
-    assert [(p.line, p.field) for p in failure.value.problems] == [(3, "networks")]
+    assert [str(p) for p in failure.value.problems] == [
+        "line 3, field networks: unknown network 'police11'; known: pishkhan, police10"
+    ]
     async with catalogued() as session:
         assert await session.get(Service, "fuel_card") is None
         passport = await session.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,69 +12,9 @@ from typing import Any
 import pytest
 
 CATALOGUE_FILE = Path(__file__).resolve().parents[2] / "services" / "data" / "catalogue.json"
+SAMPLE_FILE = CATALOGUE_FILE.with_name("sample_offices.json")
 
-# The contract with the sample offices: every service key and the networks offering it.
-EXPECTED_NETWORKS: dict[str, set[str]] = {
-    "passport_issue": {"police10"},
-    "passport_lost": {"police10"},
-    "driving_licence_renewal": {"police10"},
-    "driving_licence_duplicate": {"police10"},
-    "traffic_fines": {"police10"},
-    "fuel_card": {"police10"},
-    "military_service_exemption": {"police10"},
-    "military_card_replacement": {"police10"},
-    "military_dispatch": {"police10"},
-    "vehicle_owner_address_change": {"police10"},
-    "amaken_permit": {"police10"},
-    "plate_transfer": {"plate_center"},
-    "plate_duplicate": {"plate_center"},
-    "criminal_record": {"judicial"},
-    "sana_registration": {"judicial"},
-    "lawsuit_filing": {"judicial"},
-    "judicial_notice": {"judicial"},
-    "smart_national_card": {"civil_registry", "post", "pishkhan"},
-    "national_card_lost": {"civil_registry"},
-    "birth_certificate_duplicate": {"pishkhan", "civil_registry"},
-    "birth_certificate_replacement": {"pishkhan", "civil_registry"},
-    "birth_registration": {"civil_registry", "pishkhan"},
-    "death_registration": {"civil_registry"},
-    "name_change": {"civil_registry"},
-    "insurance_history": {"pishkhan", "social_security", "rural_ict"},
-    "unemployment_insurance": {"pishkhan"},
-    "optional_insurance": {"social_security", "pishkhan"},
-    "subsidy": {"pishkhan", "rural_ict"},
-    "bill_payment": {"pishkhan", "rural_ict"},
-    "landline_services": {"pishkhan", "rural_ict"},
-    "sim_card_services": {"pishkhan"},
-    "post_parcel": {"post", "rural_ict"},
-    "post_bank": {"post", "pishkhan", "rural_ict"},
-    "bus_ticket": {"pishkhan"},
-    "car_scrapping": {"pishkhan"},
-    "building_permit": {"municipal"},
-    "completion_certificate": {"municipal"},
-    "no_violation_certificate": {"municipal"},
-    "municipal_tolls": {"municipal"},
-    "vehicle_tolls": {"municipal"},
-    "renewal_clearance": {"municipal"},
-    "construction_complaint": {"municipal"},
-    "traffic_zone_permit": {"municipal"},
-    "technical_inspection": {"inspection_center"},
-    "business_licence": {"guild_union", "police10"},
-}
 NO_VISIT = {"bill_payment", "municipal_tolls", "vehicle_tolls"}
-EXPECTED_NETWORK_KEYS = {
-    "pishkhan",
-    "police10",
-    "judicial",
-    "municipal",
-    "rural_ict",
-    "post",
-    "civil_registry",
-    "plate_center",
-    "social_security",
-    "guild_union",
-    "inspection_center",
-}
 # Services a citizen may need even when counters serve only essentials.
 MUST_BE_ESSENTIAL = {
     "smart_national_card",
@@ -93,7 +34,14 @@ ZWNJ = "\u200c"
 
 @pytest.fixture(scope="module")
 def catalogue() -> dict[str, Any]:
-    return json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return document
+
+
+@pytest.fixture(scope="module")
+def sample_offices() -> list[dict[str, Any]]:
+    offices: list[dict[str, Any]] = json.loads(SAMPLE_FILE.read_text(encoding="utf-8"))["offices"]
+    return offices
 
 
 @pytest.fixture(scope="module")
@@ -127,19 +75,61 @@ def test_service_keys_are_not_repeated(catalogue: dict[str, Any]) -> None:
     assert len(keys) == len(set(keys))
 
 
-@pytest.mark.parametrize(("key", "networks"), sorted(EXPECTED_NETWORKS.items()))
-def test_each_agreed_service_is_offered_by_the_agreed_networks(
-    services: dict[str, dict[str, Any]], key: str, networks: set[str]
-) -> None:
-    assert key in services, f"{key} is missing from the catalogue"
-    assert set(services[key]["networks"]) == networks
+# Which network offers which service is written once, in catalogue.json; the sample offices
+# are generated from it (tools/make_sample_data.py). These checks catch the two drifting apart.
 
 
-def test_all_agreed_networks_are_described(catalogue: dict[str, Any]) -> None:
-    networks = {network["key"]: network for network in catalogue["networks"]}
-    assert set(networks) >= EXPECTED_NETWORK_KEYS
-    for network in networks.values():
+def test_networks_are_described_once(catalogue: dict[str, Any]) -> None:
+    keys = [network["key"] for network in catalogue["networks"]]
+    assert len(keys) == len(set(keys))
+    for network in catalogue["networks"]:
         assert network["name_fa"] and network["short_fa"] and network["description_fa"]
+
+
+def test_every_service_is_offered_at_some_sample_office(
+    catalogue: dict[str, Any], sample_offices: list[dict[str, Any]]
+) -> None:
+    offered = {key for office in sample_offices for key in office["services"]}
+    assert [s["key"] for s in catalogue["services"] if s["key"] not in offered] == []
+
+
+def test_every_network_offering_a_service_has_sample_offices(
+    catalogue: dict[str, Any], sample_offices: list[dict[str, Any]]
+) -> None:
+    named = {network for service in catalogue["services"] for network in service["networks"]}
+    assert named - {office["network"] for office in sample_offices} == set()
+
+
+def test_sample_offices_offer_only_what_the_catalogue_gives_their_network(
+    catalogue: dict[str, Any], sample_offices: list[dict[str, Any]]
+) -> None:
+    networks = {network["key"] for network in catalogue["networks"]}
+    pairs = {(s["key"], n) for s in catalogue["services"] for n in s["networks"]}
+    wrong = [
+        (office["code"], key)
+        for office in sample_offices
+        for key in office["services"]
+        if office["network"] not in networks or (key, office["network"]) not in pairs
+    ]
+    assert wrong == []
+
+
+def test_where_a_network_has_offices_each_of_its_visited_services_is_there(
+    catalogue: dict[str, Any], sample_offices: list[dict[str, Any]]
+) -> None:
+    # A citizen told that a network offers a service finds it in their own province, wherever
+    # that network has sample offices; fails when the catalogue gains a pair the sample lacks.
+    offered: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for office in sample_offices:
+        offered[(office["province"], office["network"])].update(office["services"])
+    missing = [
+        (province, network, service["key"])
+        for (province, network), keys in sorted(offered.items())
+        for service in catalogue["services"]
+        if service["visit_required"] and network in service["networks"]
+        if service["key"] not in keys
+    ]
+    assert missing == []
 
 
 def test_every_referenced_network_and_category_exists(catalogue: dict[str, Any]) -> None:
