@@ -186,7 +186,10 @@ async def service_typed(update: Update, context: BotContext, text: str) -> bool:
     meaning = understand(context, text)
     if not meaning.services or meaning.intent not in _ABOUT_A_SERVICE:
         return False
-    if Intent.DOCUMENTS in meaning.intents_named and meaning.service is not None:
+    asked_for_documents = meaning.intent is Intent.DOCUMENTS and Intent.DOCUMENTS in (
+        meaning.intents_named
+    )
+    if asked_for_documents and meaning.service is not None:
         context.conversation.reset()
         await show_documents(update, context, meaning.service)
         return True
