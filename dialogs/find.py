@@ -69,9 +69,7 @@ async def start(
     context.conversation.go(FLOW, "where", service=service.key, booking=booking)
     if update.effective_chat is not None:
         template = texts.BOOK_WHERE if booking else texts.FIND_WHERE
-        await update.effective_chat.send_message(
-            template.format(service=service.name_fa), reply_markup=_where_keyboard()
-        )
+        await send(update, template.format(service=service.name_fa), _where_keyboard())
 
 
 async def location_shared(update: Update, context: BotContext) -> None:
@@ -106,9 +104,7 @@ async def place_typed(update: Update, context: BotContext, text: str) -> bool:
     if text.strip() == texts.FIND_CANCEL:
         conversation.reset()
         if update.effective_chat is not None:
-            await update.effective_chat.send_message(
-                texts.CANCELLED, reply_markup=ReplyKeyboardRemove()
-            )
+            await send(update, texts.CANCELLED, ReplyKeyboardRemove())
         await send(update, texts.MENU_AGAIN, main_menu())
         return True
     meaning = understand(context, text)
@@ -118,9 +114,7 @@ async def place_typed(update: Update, context: BotContext, text: str) -> bool:
         if meaning.service is not None and meaning.service != service.key:
             return False  # a different request altogether
         if update.effective_chat is not None:
-            await update.effective_chat.send_message(
-                texts.FIND_PLACE_UNKNOWN.format(text=text[:60]), reply_markup=_where_keyboard()
-            )
+            await send(update, texts.FIND_PLACE_UNKNOWN.format(text=text[:60]), _where_keyboard())
         return True
     origin = place.city or place.county or place.province or ""
     if place.district is not None:
@@ -133,9 +127,7 @@ async def place_typed(update: Update, context: BotContext, text: str) -> bool:
 async def _searching(update: Update, origin: str) -> None:
     """Acknowledges the place and takes the location keyboard away."""
     if update.effective_chat is not None:
-        await update.effective_chat.send_message(
-            texts.FIND_SEARCHING.format(origin=origin), reply_markup=ReplyKeyboardRemove()
-        )
+        await send(update, texts.FIND_SEARCHING.format(origin=origin), ReplyKeyboardRemove())
 
 
 def opening_text(state: OpeningState, now: dt.datetime) -> str:
@@ -438,11 +430,8 @@ async def office_chosen(update: Update, context: BotContext) -> None:
         return
     chat = update.effective_chat
     if action.action == "map" and chat is not None:
-        await chat.send_venue(
-            latitude=office.lat,
-            longitude=office.lon,
-            title=office.name,
-            address=office.address or office.city,
+        await context.messenger.show_place(
+            chat.id, office.lat, office.lon, office.name, office.address or office.city
         )
         return
     if action.action == "docs":
