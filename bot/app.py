@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
-from telegram import Bot, BotCommand, Update
+from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     Application,
@@ -20,6 +20,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot.gateway import TelegramGateway
 from bot.hygiene import update_of
 from bot.metrics import CountingRateLimiter, observed
 from bot.transport import AiohttpRequest, UpdatesRequest
@@ -38,9 +39,17 @@ from dialogs import (
     texts,
     tracking,
 )
-from dialogs.context import DEPS_KEY, BotContext, Deps, current_conversation
+from dialogs.context import (
+    DEPS_KEY,
+    MESSENGER_KEY,
+    BotContext,
+    Deps,
+    current_conversation,
+    current_messenger,
+)
 from dialogs.dispatch import Dispatcher
 from dialogs.flow import Router
+from dialogs.messenger import Messenger
 from nlp.extract import holds_personal_number
 from services import inbound
 from services.conversation import Turn
@@ -92,6 +101,14 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
 
     @observed  # counts and times every update (bot.metrics)
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # The handlers answer through the messenger the update came from (dialogs.replies).
+        token = current_messenger.set(self.messenger)
+        try:
+            await self._process(update, coroutine)
+        finally:
+            current_messenger.reset(token)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         if not isinstance(update, Update):
             await coroutine
             return
@@ -136,6 +153,11 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
             current_conversation.reset(tokens[0])
             current_turn.reset(tokens[1])
 
+    @property
+    def messenger(self) -> Messenger:
+        assert self._application is not None
+        return messenger_of_application(self._application)
+
     async def _tell_given_up(self, chat_id: int, chat_type: str) -> None:
         """Once, when an update has had all its tries: the citizen should not wait for it."""
         assert self._application is not None
@@ -143,7 +165,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
             log.warning("gave up an update of a group chat after all its tries")
             return
         try:
-            await self._application.bot.send_message(chat_id, texts.GAVE_UP)
+            await self.messenger.say(chat_id, texts.GAVE_UP)
         except TelegramError as exc:
             log.warning("could not tell a chat its update was given up: %s", exc)
 
@@ -159,7 +181,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         )
         if personal and message is not None:
             try:
-                await message.delete()
+                await self.messenger.delete(chat.id, message.message_id)
             except TelegramError as exc:
                 log.warning("could not delete a dropped message holding personal data: %s", exc)
         if told and not personal:
@@ -168,7 +190,7 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         if personal:
             notice = f"{notice}\n{texts.DROPPED_PERSONAL}".strip()
         try:
-            await chat.send_message(notice)
+            await self.messenger.say(chat.id, notice)
         except TelegramError as exc:
             log.info("could not ask chat to slow down: %s", exc)
 
@@ -260,19 +282,20 @@ async def on_error(update: object, context: BotContext) -> None:
         current_conversation.get().reset()
     if update.effective_chat.type == "private":
         try:
-            await update.effective_chat.send_message(texts.ERROR)
+            await context.messenger.say(update.effective_chat.id, texts.ERROR)
         except TelegramError:
             log.warning("could not tell chat about the failure of update %s", update_id)
 
 
-async def publish_commands(bot: Bot) -> None:
+async def publish_commands(messenger: Messenger) -> None:
     """Sets the command list and the description citizens see; a failure is not fatal."""
-    try:
-        await bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
-        await bot.set_my_description(texts.BOT_DESCRIPTION)
-        await bot.set_my_short_description(texts.BOT_DESCRIPTION)
-    except TelegramError as exc:
-        log.warning("could not publish the command list: %s", exc)
+    await messenger.publish(texts.COMMANDS, texts.BOT_DESCRIPTION)
+
+
+def messenger_of_application(application: Application[Any, Any, Any, Any, Any, Any]) -> Messenger:
+    """The messenger the application's bot talks to (set up by ``build_application``)."""
+    messenger: Messenger = application.bot_data[MESSENGER_KEY]
+    return messenger
 
 
 def build_application(
@@ -305,6 +328,7 @@ def build_application(
         else builder.build()
     )
     application.bot_data[DEPS_KEY] = deps
+    application.bot_data[MESSENGER_KEY] = TelegramGateway(application.bot)
     processor = application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)
     processor.attach(application)

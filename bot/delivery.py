@@ -16,12 +16,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.gateway import messenger_of
 from bot.metrics import count_postponed
 from dialogs.context import Deps
+from dialogs.messenger import Messenger, Sent
 from dialogs.notifications import Notice, render, render_complaint_news
 from dialogs.staff import CARD_EVENTS, disable_card, render_digest, render_for_staff, staff_card
 from dialogs.supervision import render_for_supervisor
@@ -35,7 +37,7 @@ from services.staff import CardPlace, card_of, office_chat, remember_card
 
 log = logging.getLogger(__name__)
 
-Sent = TypeVar("Sent")
+Result = TypeVar("Result")
 
 # Unique per process even where containers share a host name and all run as pid 1 (the
 # outbox records an outcome only for the worker still holding the claim); within the
@@ -74,8 +76,8 @@ def retry_after(exc: RetryAfter) -> dt.timedelta:
 
 
 async def _deliver(
-    deps: Deps, events: list[Claimed], chat_id: int, attempt: Callable[[], Awaitable[Sent]]
-) -> Sent | None:
+    deps: Deps, events: list[Claimed], chat_id: int, attempt: Callable[[], Awaitable[Result]]
+) -> Result | None:
     """One call to Telegram for these events, with the outbox told how it went; its result
     when it went through."""
     now = tehran_now()
@@ -101,16 +103,16 @@ async def _deliver(
 
 async def _send_all(
     deps: Deps,
-    bot: Bot,
+    messenger: Messenger,
     events: list[Claimed],
     chat_id: int,
     text: str,
     keyboard: InlineKeyboardMarkup | None,
-) -> Message | None:
+) -> Sent | None:
     """One message for these events, with the outbox told how it went; the message sent."""
 
-    async def send() -> Message:
-        return await bot.send_message(chat_id, text, reply_markup=keyboard)
+    async def send() -> Sent:
+        return await messenger.say(chat_id, text, keyboard)
 
     return await _deliver(deps, events, chat_id, send)
 
@@ -166,12 +168,13 @@ async def _for_staff(deps: Deps, event: Claimed) -> tuple[int, _ForStaff] | None
     return chat_id, _ForStaff(event, booking, service, card)
 
 
-async def deliver_to_staff(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
+async def deliver_to_staff(deps: Deps, bot: Messenger | Bot, pace: GroupPace = PACE) -> int:
     """One round over the events for office groups: each group gets at most one call a
     round, within its pace, the oldest event first. A booking that has a card there gets it
     edited to show the booking as it is now (all its events at once); the others go as a
     message, several as one digest. Nothing is dropped: what cannot go now is postponed
     (not counted as a failure)."""
+    messenger = messenger_of(bot)
     now = tehran_now()
     by_chat: dict[int, list[_ForStaff]] = defaultdict(list)
     for event in await claim_due(
@@ -202,19 +205,19 @@ async def deliver_to_staff(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
             await postpone(deps.sessions, later, now + dt.timedelta(seconds=pace.gap))
         pace.note(chat_id)
         if first.card is not None:
-            sent += await _redraw_card(deps, bot, now_items, first.card, pace)
+            sent += await _redraw_card(deps, messenger, now_items, first.card, pace)
         else:
-            sent += await _post(deps, bot, now_items, chat_id)
+            sent += await _post(deps, messenger, now_items, chat_id)
     return sent
 
 
-async def _post(deps: Deps, bot: Bot, items: list[_ForStaff], chat_id: int) -> bool:
+async def _post(deps: Deps, messenger: Messenger, items: list[_ForStaff], chat_id: int) -> bool:
     """New messages: one event's (a card, when it is about the booking's state), or a
     digest of several."""
     if len(items) > 1:
         text, keyboard = render_digest([(i.event.event_type, i.booking) for i in items])
         return (
-            await _send_all(deps, bot, [i.event for i in items], chat_id, text, keyboard)
+            await _send_all(deps, messenger, [i.event for i in items], chat_id, text, keyboard)
             is not None
         )
     (item,) = items
@@ -222,7 +225,7 @@ async def _post(deps: Deps, bot: Bot, items: list[_ForStaff], chat_id: int) -> b
     if message is None:
         await delivered(deps.sessions, item.event, tehran_now(), "nothing to say")
         return False
-    sent = await _send_all(deps, bot, [item.event], chat_id, *message)
+    sent = await _send_all(deps, messenger, [item.event], chat_id, *message)
     if sent is None:
         return False
     if item.event.event_type in CARD_EVENTS:
@@ -230,12 +233,12 @@ async def _post(deps: Deps, bot: Bot, items: list[_ForStaff], chat_id: int) -> b
             deps.sessions, item.booking.id, CardPlace(chat_id, sent.message_id), tehran_now()
         )
         if old is not None:
-            await disable_card(bot, old)
+            await disable_card(messenger, old)
     return True
 
 
 async def _redraw_card(
-    deps: Deps, bot: Bot, items: list[_ForStaff], card: CardPlace, pace: GroupPace
+    deps: Deps, messenger: Messenger, items: list[_ForStaff], card: CardPlace, pace: GroupPace
 ) -> bool:
     """The booking's card shows it as it is now; where Telegram no longer lets us edit it
     (deleted, too old), the card is posted anew and the old one loses its buttons."""
@@ -243,15 +246,8 @@ async def _redraw_card(
     text, keyboard = staff_card(booking, items[-1].service)
 
     async def edit_or_post() -> CardPlace:
-        try:
-            await bot.edit_message_text(text, card.chat_id, card.message_id, reply_markup=keyboard)
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return card
-            log.info("staff card of booking %s not edited (%s): posted anew", booking.id, exc)
-            message = await bot.send_message(card.chat_id, text, reply_markup=keyboard)
-            return CardPlace(card.chat_id, message.message_id)
-        return card
+        shown = await messenger.edit(card.chat_id, card.message_id, text, keyboard)
+        return CardPlace(shown.chat_id, shown.message_id)
 
     now_at = await _deliver(deps, [i.event for i in items], card.chat_id, edit_or_post)
     if now_at is None:
@@ -259,11 +255,11 @@ async def _redraw_card(
     if now_at != card:
         await remember_card(deps.sessions, booking.id, now_at, tehran_now())
         pace.note(card.chat_id)
-        await disable_card(bot, card)
+        await disable_card(messenger, card)
     return True
 
 
-async def deliver_to_citizens(deps: Deps, bot: Bot) -> int:
+async def deliver_to_citizens(deps: Deps, bot: Messenger | Bot) -> int:
     """One round over every due citizen event (after writing the asks for ratings that
     became due); returns how many messages went out."""
     now = tehran_now()
@@ -276,12 +272,14 @@ async def deliver_to_citizens(deps: Deps, bot: Bot) -> int:
         if notice is None:
             await delivered(deps.sessions, event, now, "nothing to say any more")
             continue
-        message = await _send_all(deps, bot, [event], notice.chat_id, notice.text, notice.keyboard)
+        message = await _send_all(
+            deps, messenger_of(bot), [event], notice.chat_id, notice.text, notice.keyboard
+        )
         sent += message is not None
     return sent
 
 
-async def deliver_to_supervisors(deps: Deps, bot: Bot, pace: GroupPace = PACE) -> int:
+async def deliver_to_supervisors(deps: Deps, bot: Messenger | Bot, pace: GroupPace = PACE) -> int:
     """One round over new complaints for supervisor chats (an event per chat), within each
     chat's pace; a chat that no longer covers the office (unlinked since) gets nothing."""
     now = tehran_now()
@@ -301,5 +299,7 @@ async def deliver_to_supervisors(deps: Deps, bot: Bot, pace: GroupPace = PACE) -
             continue
         text, keyboard = render_for_supervisor(view)
         pace.note(chat_id)
-        sent += await _send_all(deps, bot, [event], chat_id, text, keyboard) is not None
+        sent += (
+            await _send_all(deps, messenger_of(bot), [event], chat_id, text, keyboard) is not None
+        )
     return sent

@@ -15,7 +15,13 @@ from aiohttp import ClientSession, web
 from telegram import Bot
 from telegram.ext import CallbackContext
 
-from bot.app import BotApplication, ChatOrderedUpdates, build_application, publish_commands
+from bot.app import (
+    BotApplication,
+    ChatOrderedUpdates,
+    build_application,
+    messenger_of_application,
+    publish_commands,
+)
 from bot.delivery import WORKER, deliver_to_citizens, deliver_to_staff, deliver_to_supervisors
 from bot.http_api import build_http_app
 from bot.webhook import add_webhook_route, derived_secret, webhook_path
@@ -83,9 +89,10 @@ async def _deliver(context: CallbackContext[Any, Any, Any, Any]) -> None:
     async with sole_deliverer(deps.engine) as mine:
         if not mine:  # another worker is draining the outbox right now
             return
-        await deliver_to_citizens(deps, context.bot)
-        await deliver_to_staff(deps, context.bot)
-        await deliver_to_supervisors(deps, context.bot)
+        messenger = messenger_of_application(context.application)
+        await deliver_to_citizens(deps, messenger)
+        await deliver_to_staff(deps, messenger)
+        await deliver_to_supervisors(deps, messenger)
         http: ClientSession = context.application.bot_data[HTTP_KEY]
         await deliver_webhooks(
             deps.sessions, deps.vault, http, WORKER, tehran_now(), deps.settings.outbox_lease
@@ -139,7 +146,7 @@ async def polling_bot(
     async with application:
         assert application.updater is not None
         # PTB runs post_init only inside run_polling(); this start-up is ours, so call it here.
-        await publish_commands(application.bot)
+        await publish_commands(messenger_of_application(application))
         await application.bot.delete_webhook()  # polling and a webhook exclude each other
         await application.updater.start_polling(
             poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES
@@ -191,7 +198,7 @@ async def webhook_bot(
     application = build_application(deps, token=token, base_url=base_url, **build)
     async with application:
         if register:
-            await publish_commands(application.bot)
+            await publish_commands(messenger_of_application(application))
             await register_webhook(application.bot, target, deps.settings)
         await application.start()
         try:

@@ -21,6 +21,7 @@ import tempfile
 from telegram import Bot
 
 from bot.app import publish_commands
+from bot.gateway import TelegramGateway
 from bot.runtime import WebhookTarget, register_webhook
 from bot.transport import AiohttpRequest
 from services.sample_data import prepare_database
@@ -69,7 +70,7 @@ async def _prepare(settings: Settings, *, with_sample: bool) -> None:
         request=AiohttpRequest(proxy=settings.telegram_proxy),
     )
     async with bot:
-        await publish_commands(bot)
+        await publish_commands(TelegramGateway(bot))
         await register_webhook(bot, target, settings)
 
 

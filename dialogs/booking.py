@@ -7,7 +7,6 @@ confirm, or yesterday's button, never makes a second booking.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import enum
 import secrets
@@ -20,7 +19,6 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest
 
 from dialogs import texts
 from dialogs.callbacks import (
@@ -31,7 +29,7 @@ from dialogs.callbacks import (
     MenuChoice,
     ServicePick,
 )
-from dialogs.context import BotContext
+from dialogs.context import BotContext, current_messenger
 from dialogs.documents import documents_text, fee_text
 from dialogs.flow import Draft, Flow, Router
 from dialogs.formatting import fa_day, fa_digits, fa_time
@@ -368,24 +366,21 @@ async def _time_refused(
 
 async def ask_national_code(update: Update) -> None:
     if update.effective_chat is not None:
-        await update.effective_chat.send_message(
-            texts.BOOK_ASK_NATIONAL_CODE, reply_markup=_text_step_keyboard()
-        )
+        await send(update, texts.BOOK_ASK_NATIONAL_CODE, _text_step_keyboard())
 
 
 async def ask_mobile(update: Update) -> None:
     if update.effective_chat is not None:
-        await update.effective_chat.send_message(
+        await send(
+            update,
             texts.BOOK_ASK_MOBILE,
-            reply_markup=_text_step_keyboard(
-                KeyboardButton(texts.SHARE_CONTACT, request_contact=True)
-            ),
+            _text_step_keyboard(KeyboardButton(texts.SHARE_CONTACT, request_contact=True)),
         )
 
 
 async def _leave_text_steps(update: Update, text: str) -> None:
     if update.effective_chat is not None:
-        await update.effective_chat.send_message(text, reply_markup=ReplyKeyboardRemove())
+        await send(update, text, ReplyKeyboardRemove())
 
 
 @router.text(BookStep.NATIONAL_CODE, BookStep.MOBILE)
@@ -425,8 +420,7 @@ async def national_code_given(
     message = update.effective_message
     if message is not None:
         # The code is personal: it does not stay in the chat history, right or wrong.
-        with contextlib.suppress(BadRequest):
-            await message.delete()
+        await context.messenger.delete(message.chat_id, message.message_id)
     if code is None:
         digits = sum(ch.isdigit() for ch in text)
         reply = {
@@ -608,11 +602,12 @@ async def _tell_booked(
         ),
     )
     if update.effective_chat is not None:
-        await update.effective_chat.send_venue(
-            latitude=view.lat,
-            longitude=view.lon,
-            title=view.office_name,
-            address=view.office_address or view.office_name,
+        await current_messenger.get().show_place(
+            update.effective_chat.id,
+            view.lat,
+            view.lon,
+            view.office_name,
+            view.office_address or view.office_name,
         )
 
 

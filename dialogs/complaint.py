@@ -107,7 +107,7 @@ async def start(update: Update, context: BotContext, booking_id: int = 0) -> Non
             return
     visits = await recent_visits(context.deps.sessions, user.id)
     ask = texts.COMPLAINT_PICK_VISIT if visits else texts.COMPLAINT_ASK_OFFICE
-    await chat.send_message(texts.COMPLAINT_START + ask, reply_markup=_where_keyboard())
+    await send(update, texts.COMPLAINT_START + ask, _where_keyboard())
     if visits:
         today = tehran_now().date()
         rows = [
@@ -146,9 +146,7 @@ async def _office_chosen(
     draft.office, draft.office_name, draft.booking = office_id, office_name, booking_id
     COMPLAINT.go(context.conversation, ComplaintStage.KIND, draft)
     if update.effective_chat is not None:  # the location keyboard has done its work
-        await update.effective_chat.send_message(
-            f"🏢 {office_name}", reply_markup=ReplyKeyboardRemove()
-        )
+        await send(update, f"🏢 {office_name}", ReplyKeyboardRemove())
     rows = [
         [button(texts.COMPLAINT_KINDS[kind], ComplaintStep("kind", index))]
         for index, kind in enumerate(COMPLAINT_KINDS)
@@ -163,9 +161,7 @@ async def _office_chosen(
 async def _drop(update: Update, context: BotContext) -> None:
     context.conversation.reset()
     if update.effective_chat is not None:
-        await update.effective_chat.send_message(
-            texts.COMPLAINT_DROPPED, reply_markup=ReplyKeyboardRemove()
-        )
+        await send(update, texts.COMPLAINT_DROPPED, ReplyKeyboardRemove())
     await send(update, texts.MENU_AGAIN, main_menu())
 
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext, ExtBot
 
+from dialogs.messenger import Messenger
 from nlp.understand import Interpreter
 from services.conversation import Conversation, ConversationStore
 from services.locator import OfficeDirectory
@@ -19,8 +20,11 @@ from services.settings import Settings
 
 # Set by the update processor for the duration of one update of one chat.
 current_conversation: ContextVar[Conversation] = ContextVar("current_conversation")
+# Set by the update processor for each update: the messenger it came from, answers go there.
+current_messenger: ContextVar[Messenger] = ContextVar("current_messenger")
 
 DEPS_KEY = "deps"
+MESSENGER_KEY = "messenger"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def deps(self) -> Deps:
         return cast(Deps, self.application.bot_data[DEPS_KEY])
+
+    @property
+    def messenger(self) -> Messenger:
+        return cast(Messenger, self.application.bot_data[MESSENGER_KEY])
 
     @property
     def conversation(self) -> Conversation:

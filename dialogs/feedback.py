@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData, ComplaintStep, Rate
@@ -17,7 +16,7 @@ from dialogs.context import BotContext
 from dialogs.flow import Flow, Router
 from dialogs.formatting import fa_day, fa_digits, fa_number
 from dialogs.keyboards import button, main_menu
-from dialogs.replies import answer_button, send
+from dialogs.replies import answer_button, redraw, send
 from dialogs.steps import Waiting, still_waiting
 from services.booking import BookingView
 from services.clock import tehran_now
@@ -81,12 +80,7 @@ def _comment_keyboard(booking_id: int) -> InlineKeyboardMarkup:
 
 async def _show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
     """The ask's message becomes the next question (one message for the whole rating)."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest:  # too old to edit, or unchanged: a new message instead
-        await send(update, text, keyboard)
+    await redraw(update, text, keyboard)
 
 
 @router.button(Rate)

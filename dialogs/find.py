@@ -128,9 +128,7 @@ async def start(
     FIND.go(conversation, FindStep.WHERE, wanted)
     if update.effective_chat is not None:
         template = texts.BOOK_WHERE if booking else texts.FIND_WHERE
-        await update.effective_chat.send_message(
-            template.format(service=service.name_fa), reply_markup=_where_keyboard()
-        )
+        await send(update, template.format(service=service.name_fa), _where_keyboard())
 
 
 def _point_of(place: PlaceMatch | None) -> tuple[float, float] | None:
@@ -233,9 +231,7 @@ async def place_typed(update: Update, context: BotContext, text: str) -> bool:
     if text.strip() == texts.FIND_CANCEL:
         conversation.reset()
         if update.effective_chat is not None:
-            await update.effective_chat.send_message(
-                texts.CANCELLED, reply_markup=ReplyKeyboardRemove()
-            )
+            await send(update, texts.CANCELLED, ReplyKeyboardRemove())
         await send(update, texts.MENU_AGAIN, main_menu())
         return True
     meaning = understand(context, text)
@@ -245,9 +241,7 @@ async def place_typed(update: Update, context: BotContext, text: str) -> bool:
         if meaning.service is not None and meaning.service != service.key:
             return False  # a different request altogether
         if update.effective_chat is not None:
-            await update.effective_chat.send_message(
-                texts.FIND_PLACE_UNKNOWN.format(text=text[:60]), reply_markup=_where_keyboard()
-            )
+            await send(update, texts.FIND_PLACE_UNKNOWN.format(text=text[:60]), _where_keyboard())
         return True
     if meaning.extracted.date is not None:
         draft.day = _day_key(meaning.extracted.date.date)
@@ -259,9 +253,7 @@ async def place_typed(update: Update, context: BotContext, text: str) -> bool:
 async def _searching(update: Update, origin: str) -> None:
     """Acknowledges the place and takes the location keyboard away."""
     if update.effective_chat is not None:
-        await update.effective_chat.send_message(
-            texts.FIND_SEARCHING.format(origin=origin), reply_markup=ReplyKeyboardRemove()
-        )
+        await send(update, texts.FIND_SEARCHING.format(origin=origin), ReplyKeyboardRemove())
 
 
 def opening_text(state: OpeningState, now: dt.datetime) -> str:
@@ -591,11 +583,8 @@ async def office_chosen(update: Update, context: BotContext) -> None:
         return
     chat = update.effective_chat
     if action.action == "map" and chat is not None:
-        await chat.send_venue(
-            latitude=office.lat,
-            longitude=office.lon,
-            title=office.name,
-            address=office.address or office.city,
+        await context.messenger.show_place(
+            chat.id, office.lat, office.lon, office.name, office.address or office.city
         )
         return
     if action.action == "docs":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import ReplyKeyboardRemove, Update
 
 from dialogs import complaint, find, texts
 from dialogs import my_bookings as bookings_list
@@ -13,6 +13,7 @@ from dialogs.flow import Chats, Router
 from dialogs.formatting import first_name_suffix
 from dialogs.free_text import about_service
 from dialogs.keyboards import main_menu
+from dialogs.messenger import Sent
 from dialogs.replies import answer_stale, pressed, send
 from dialogs.tracking import track
 from dialogs.understanding import understand
@@ -20,7 +21,7 @@ from dialogs.understanding import understand
 router = Router("menu")
 
 
-async def _reply(update: Update, text: str, *, menu: bool = True) -> Message | None:
+async def _reply(update: Update, text: str, *, menu: bool = True) -> Sent | None:
     return await send(update, text, main_menu() if menu else None)
 
 
@@ -48,9 +49,7 @@ async def cancel(update: Update, context: BotContext) -> None:
     conversation.reset()
     if was_busy and update.effective_chat is not None:
         # A step may have shown a reply keyboard (location, contact): take it away too.
-        await update.effective_chat.send_message(
-            texts.CANCELLED, reply_markup=ReplyKeyboardRemove()
-        )
+        await send(update, texts.CANCELLED, ReplyKeyboardRemove())
         await _reply(update, texts.MENU_AGAIN)
         return
     await _reply(update, texts.NOTHING_TO_CANCEL)

@@ -1,29 +1,25 @@
-"""Sending answers in ways that survive Telegram's everyday refusals."""
+"""Answering the update at hand, through the messenger it came from (dialogs.messenger)."""
 
 from __future__ import annotations
 
-import logging
 from typing import TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData
+from dialogs.context import current_messenger
 from dialogs.keyboards import main_menu
+from dialogs.messenger import Markup, Sent
 
 Payload = TypeVar("Payload", bound=CallbackData)
 
-log = logging.getLogger(__name__)
 
-
-async def send(
-    update: Update, text: str, markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
+async def send(update: Update, text: str, markup: Markup | None = None) -> Sent | None:
     """A new message in the chat the update came from."""
     if update.effective_chat is None:
         return None
-    return await update.effective_chat.send_message(text, reply_markup=markup)
+    return await current_messenger.get().say(update.effective_chat.id, text, markup)
 
 
 async def answer_button(query: CallbackQuery, text: str | None = None) -> None:
@@ -31,23 +27,21 @@ async def answer_button(query: CallbackQuery, text: str | None = None) -> None:
     e.g. one pressed while the bot was down, cannot be answered, nor one while the Bot API
     fails (5xx, timeout, flood past retries): the step's own work goes on either way, since
     the spinner stops by itself and the step's reply is what the citizen waits for."""
-    try:
-        await query.answer(text)
-    except TelegramError as exc:
-        log.info("callback query not answered: %s", exc)
+    await current_messenger.get().answer_button(query.id, text)
 
 
 async def redraw(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """The message the button was under shows this instead (a message Telegram no longer
     lets us edit: a new one)."""
+    await current_messenger.get().edit(*pressed_message(update), text, markup)
+
+
+def pressed_message(update: Update) -> tuple[int, int]:
+    """The chat and id of the message under the button pressed (there is one:
+    ``bot.app.ButtonHandler`` lets no other press through)."""
     query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" in exc.message.lower():
-            return  # the same button pressed twice: it already shows this
-        await send(update, text, markup)
+    assert query is not None and query.message is not None
+    return query.message.chat.id, query.message.message_id
 
 
 def carried(update: Update, kind: type[Payload]) -> Payload:

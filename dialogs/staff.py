@@ -7,18 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 
 from dialogs import texts
 from dialogs.callbacks import MAX_DOCUMENTS, CallbackData, StaffAction, StaffCancel, StaffDocs
-from dialogs.context import BotContext
+from dialogs.context import BotContext, current_messenger
 from dialogs.documents import documents_text
 from dialogs.flow import Chats, Router
 from dialogs.formatting import fa_day, fa_digits, fa_time
-from dialogs.group_admins import is_group_admin
 from dialogs.keyboards import button
-from dialogs.replies import answer_button, answer_stale, send
+from dialogs.messenger import Messenger, Sent
+from dialogs.replies import answer_button, answer_stale, pressed_message, send
 from nlp.extract import find_date
 from nlp.tracking import format_tracking_code
 from services.booking import (
@@ -184,11 +184,11 @@ def render_digest(items: list[tuple[str, BookingView]]) -> tuple[str, InlineKeyb
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-async def disable_card(bot: Bot, card: CardPlace) -> None:
+async def disable_card(messenger: Messenger, card: CardPlace) -> None:
     """An old card loses its buttons (a newer one shows the booking); a message Telegram
     no longer lets us edit keeps them, and a press on it is still checked."""
     try:
-        await bot.edit_message_reply_markup(card.chat_id, card.message_id, reply_markup=None)
+        await messenger.set_buttons(card.chat_id, card.message_id, None)
     except TelegramError as exc:
         log.info("old staff card %s not disabled: %s", card.message_id, exc)
 
@@ -253,7 +253,7 @@ async def _is_staff(context: BotContext, office_id: int, chat_id: int, user_id: 
     """Registered staff of the office, or an admin of its linked group."""
     if await is_registered_staff(context.deps.sessions, office_id, user_id):
         return True
-    return await is_group_admin(context.bot, chat_id, user_id)
+    return await context.messenger.is_admin(chat_id, user_id)
 
 
 async def _staff_booking(
@@ -290,12 +290,12 @@ def _refusal_toast(refusal: Refusal, view: BookingView) -> str | None:
     return None
 
 
-async def _remember(context: BotContext, booking_id: int, message: Message) -> None:
+async def _remember(context: BotContext, booking_id: int, message: Sent) -> None:
     """The message is the booking's card now; the card it replaces loses its buttons."""
     place = CardPlace(message.chat_id, message.message_id)
     old = await remember_card(context.deps.sessions, booking_id, place, tehran_now())
     if old is not None:
-        await disable_card(context.bot, old)
+        await disable_card(context.messenger, old)
 
 
 async def _card_of(
@@ -307,31 +307,17 @@ async def _card_of(
 async def _redraw_card(update: Update, context: BotContext, booking_id: int) -> None:
     """The message pressed shows the booking as it is now (a message Telegram no longer
     lets us edit: a new card)."""
-    query = update.callback_query
-    assert query is not None
     view = await booking_by_id(context.deps.sessions, booking_id, with_timeline=True)
     assert view is not None
     text, keyboard = await _card_of(context, view)
-    shown: Message | bool | None
-    try:
-        shown = await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" in exc.message.lower():
-            return
-        shown = await send(update, text, keyboard)
-    if isinstance(shown, Message):
-        await _remember(context, booking_id, shown)
+    shown = await context.messenger.edit(*pressed_message(update), text, keyboard)
+    await _remember(context, booking_id, shown)
 
 
 async def _show_buttons(update: Update, markup: InlineKeyboardMarkup, title: str) -> None:
     """Other buttons under the card, in place (a new message where it cannot be edited)."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_reply_markup(markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            await send(update, title, markup)
+    if not await current_messenger.get().set_buttons(*pressed_message(update), markup):
+        await send(update, title, markup)
 
 
 async def _act(

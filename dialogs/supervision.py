@@ -8,16 +8,14 @@ import datetime as dt
 import enum
 
 from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData, OpenMore, SuperviseAction, SuperviseReject
-from dialogs.context import BotContext
+from dialogs.context import BotContext, current_messenger
 from dialogs.flow import Chats, Flow, Router
 from dialogs.formatting import fa_ago, fa_date, fa_digits, fa_number, fa_time
-from dialogs.group_admins import is_group_admin
 from dialogs.keyboards import button
-from dialogs.replies import answer_button, send
+from dialogs.replies import answer_button, redraw, send
 from dialogs.steps import Waiting, still_waiting
 from nlp.digits import fold_digits
 from nlp.tracking import format_tracking_code
@@ -161,7 +159,7 @@ async def _may_act(context: BotContext, chat_id: int, user_id: int) -> bool:
     """Whoever linked the chat, or an admin of the linked group."""
     if await is_supervisor_member(context.deps.sessions, chat_id, user_id):
         return True
-    return await is_group_admin(context.bot, chat_id, user_id)
+    return await context.messenger.is_admin(chat_id, user_id)
 
 
 async def _checked(update: Update, context: BotContext, complaint_id: int) -> ComplaintView | None:
@@ -217,12 +215,7 @@ async def _act(
         )
         message = query.message
         old = message.text or "" if isinstance(message, Message) else ""
-        try:
-            await query.edit_message_text(
-                f"{old}\n{done_by}", reply_markup=supervise_keyboard(view)
-            )
-        except BadRequest:
-            await send(update, done_by, supervise_keyboard(view))
+        await redraw(update, f"{old}\n{done_by}", supervise_keyboard(view))
     return view
 
 
@@ -265,7 +258,9 @@ async def _show_receipt(update: Update, view: ComplaintView) -> None:
         await answer_button(query, texts.SUPERVISE_NO_RECEIPT)
         return
     await answer_button(query)
-    await chat.send_photo(view.receipt_file_id, caption=format_tracking_code(view.code))
+    await current_messenger.get().send_photo(
+        chat.id, view.receipt_file_id, format_tracking_code(view.code)
+    )
 
 
 async def _ask_reply(update: Update, context: BotContext, view: ComplaintView) -> None:
@@ -283,7 +278,7 @@ async def _ask_reply(update: Update, context: BotContext, view: ComplaintView) -
         limit=fa_number(REPLY_MAX),
     )
     if update.effective_chat is not None:
-        await update.effective_chat.send_message(prompt, reply_markup=ForceReply())
+        await send(update, prompt, ForceReply())
 
 
 @router.button(SuperviseReject)
