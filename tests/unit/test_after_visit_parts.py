@@ -14,7 +14,8 @@ from dialogs.callbacks import (
     SuperviseAction,
     SuperviseReject,
 )
-from dialogs.steps import STAMP, stamp, still_waiting
+from dialogs.feedback import RATE, RateDraft, RateStep
+from dialogs.steps import still_waiting
 from dialogs.supervision import _pages, stats_lines
 from nlp.names import best_names
 from nlp.tracking import (
@@ -133,8 +134,9 @@ def test_long_stats_are_split_under_telegrams_limit() -> None:
 
 def test_a_waiting_step_expires_and_is_dropped() -> None:
     conversation = Conversation(chat_id=1, user_id=1)
-    conversation.go("rate", "comment", booking=5, **stamp())
-    assert still_waiting(conversation, 30) and conversation.at("rate", "comment")
-    conversation.data[STAMP] -= 31 * 60
-    assert not still_waiting(conversation, 30)
+    RATE.go(conversation, RateStep.COMMENT, RateDraft(booking=5))
+    assert still_waiting(conversation, RATE.draft(conversation), 30)
+    assert RATE.at(conversation, RateStep.COMMENT)
+    conversation.data["since"] -= 31 * 60
+    assert not still_waiting(conversation, RATE.draft(conversation), 30)
     assert conversation.flow is None and conversation.data == {}
