@@ -64,7 +64,10 @@ def test_any_text_is_answered_not_raised(interpreter: Interpreter, text: str) ->
 # No deadline: a huge message takes longer than Hypothesis's 200 ms on a busy machine, and
 # this test is about not raising; speed is measured in bench/nlp_speed.py.
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100,
+    deadline=None,
+    # Large on purpose: a huge message is the case under test.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=3000, max_size=6000))
 def test_huge_messages_are_answered_not_raised(interpreter: Interpreter, text: str) -> None:
