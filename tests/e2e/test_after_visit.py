@@ -13,9 +13,9 @@ from sqlalchemy import func, select, update
 from telegram import Bot
 
 from bot.delivery import deliver_to_citizens
-from bot.emulator.client import EmulatorClient, Person, Reply
 from dialogs import texts
 from dialogs.callbacks import Rate, SuperviseAction
+from emulator import EmulatorClient, Person, Reply
 from nlp.tracking import new_complaint_code
 from services.booking import change_status
 from services.clock import tehran_now

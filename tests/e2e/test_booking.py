@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from telegram import Bot
 
 from bot.delivery import deliver_to_citizens
-from bot.emulator.client import Person, Reply
 from dialogs import texts
+from emulator import Person, Reply
 from nlp.tracking import new_tracking_code
 from services.booking import change_status, set_essential_only
 from services.clock import tehran_now

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from bot.emulator.client import Person, Reply
 from dialogs import texts
 from dialogs.booking import moment_of
 from dialogs.callbacks import BookTime, CallbackData
+from emulator import Person, Reply
 from services.booking import BookingRefused, book
 from services.clock import tehran_now
 from tests.booking_fixtures import request as booking_request

@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.emulator.client import EmulatorClient, Person
-from bot.emulator.server import BotApiEmulator
 from bot.runtime import open_services, polling_bot
 from dialogs import texts
+from emulator import BotApiEmulator, EmulatorClient, Person
 from services.settings import Settings, load_settings
 from services.storage.models import Booking, InboundUpdate, Office
 from tests.booking_fixtures import valid_national_code

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from telegram import Bot
 
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import BotApiEmulator
 from dialogs import texts
+from emulator import BotApiEmulator, EmulatorClient
 
 PISHKHAN = str(Path(sys.executable).parent / "pishkhan")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.emulator.client import Reply
 from dialogs import texts
+from emulator import Reply
 from services.clock import tehran_now
 from services.geo import haversine_km
 from services.importing import import_offices

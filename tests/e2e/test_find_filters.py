@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from bot.emulator.client import BotMessage, Person, Reply
 from dialogs import find, texts
 from dialogs.callbacks import FindMore
+from emulator import BotMessage, Person, Reply
 from services.clock import TEHRAN
 from services.closures import add_closure
 from services.geo import haversine_km

@@ -9,10 +9,10 @@ import jdatetime
 from sqlalchemy import func, select
 
 from bot.delivery import PACE
-from bot.emulator.client import BotMessage
 from dialogs import texts
 from dialogs.callbacks import StaffAction
 from dialogs.formatting import fa_time
+from emulator import BotMessage
 from services.booking import BookingRequest, book, cancel, change_status, reschedule
 from services.catalogue import service_details
 from services.clock import TEHRAN as TEHRAN_TZ

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from bot.emulator.server import BotApiEmulator
+from emulator import BotApiEmulator
 from nlp.tracking import format_tracking_code
 from services.booking import book
 from services.clock import tehran_now

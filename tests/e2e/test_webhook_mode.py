@@ -19,12 +19,11 @@ from aiohttp import ClientSession, web
 from sqlalchemy import func, select
 
 from bot.app import BotApplication, ChatOrderedUpdates
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import BotApiEmulator
 from bot.http_api import build_http_app
 from bot.runtime import WebhookTarget, open_services, webhook_bot
 from bot.webhook import SECRET_HEADER, add_webhook_route
 from dialogs import texts
+from emulator import BotApiEmulator, EmulatorClient
 from services import inbound
 from services.settings import Settings
 from services.storage.models import Booking, DialogState, InboundUpdate, OutboxEvent, utcnow

@@ -23,10 +23,9 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from sqlalchemy import func, select
 
 from bench.standin import TOKEN, BotApiStandIn
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import BotApiEmulator
 from bot.webhook import SECRET_HEADER
 from dialogs import texts
+from emulator import BotApiEmulator, EmulatorClient
 from services.privacy import new_secret_key
 from services.sample_data import prepare_database
 from services.storage.db import create_engine, session_factory

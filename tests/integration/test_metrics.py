@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
-from bot.emulator.server import BotApiEmulator
 from bot.http_api import OPENAPI, build_http_app
 from bot.metrics import CountingRateLimiter
+from emulator import BotApiEmulator
 from services.booking import book, change_status
 from services.outbox import MAX_ATTEMPTS, claim_due, failed
 from services.storage.db import create_engine, session_factory
