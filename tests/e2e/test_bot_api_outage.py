@@ -21,9 +21,9 @@ from dialogs import texts
 from emulator import BotApiEmulator, EmulatorClient, Person
 from services.settings import Settings, load_settings
 from services.storage.models import Booking, InboundUpdate, Office
-from tests.booking_fixtures import valid_national_code
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import TEHRAN, book_to_summary
+from tests.helpers.booking import TEHRAN, book_to_summary
+from tests.helpers.booking_data import valid_national_code
+from tests.helpers.world import World
 
 # Waits of 1, 2, 4 and 8 s: longer in all than the 10 s outages below, and short enough
 # for a poisoned update to be given up within the test.

@@ -27,27 +27,13 @@ from emulator import BotApiEmulator, EmulatorClient
 from services import inbound
 from services.settings import Settings
 from services.storage.models import Booking, DialogState, InboundUpdate, OutboxEvent, utcnow
-from tests.conftest import free_port
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import book_to_summary
-from tests.e2e.test_staff import GROUP, link_first_office
+from tests.helpers.booking import book_to_summary
+from tests.helpers.network import free_port
+from tests.helpers.staff import GROUP, link_first_office
+from tests.helpers.webhook import start_update
+from tests.helpers.world import World
 
 SECRET = "the-webhook-secret_42"
-
-
-def start_update(update_id: int, chat: int, name: str) -> dict[str, Any]:
-    """The update Telegram sends when a user types /start in a private chat."""
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_700_000_000,
-            "chat": {"id": chat, "type": "private", "first_name": name},
-            "from": {"id": chat, "is_bot": False, "first_name": name},
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        },
-    }
 
 
 @dataclass
