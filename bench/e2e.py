@@ -52,7 +52,8 @@ from services.storage.db import create_engine, session_factory
 
 SECRET = "bench-webhook-secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-PISHKHAN = shutil.which("pishkhan") or "pishkhan"
+# The console script of the environment running the bench, as the tests find it.
+PISHKHAN = str(Path(sys.executable).with_name("pishkhan"))
 CITIES = [  # where the simulated citizens are: big cities with sample offices
     (35.700, 51.410),
     (36.300, 59.600),

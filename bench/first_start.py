@@ -20,10 +20,9 @@ from pathlib import Path
 
 import asyncpg
 
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import BotApiEmulator
 from bot.runtime import open_services, polling_bot
 from dialogs import texts
+from emulator import BotApiEmulator, EmulatorClient
 from services.sample_data import prepare_database
 from services.settings import load_settings
 from services.storage.db import create_engine, session_factory

@@ -503,8 +503,8 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
 
 
 async def _serve_emulator(listen: str, token: str) -> int:
-    from bot.emulator.server import BotApiEmulator
     from bot.runtime import wait_for_stop_signal
+    from emulator import BotApiEmulator
 
     host, _, port = listen.rpartition(":")
     emulator = BotApiEmulator(token=token)

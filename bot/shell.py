@@ -16,9 +16,16 @@ from typing import TextIO
 import arabic_reshaper
 from bidi import get_display
 
-from bot.emulator.client import BotMessage, Button, EmulatorClient, Person, Reply
-from bot.emulator.server import FIRST_UPDATE_ID, BotApiEmulator
 from bot.runtime import open_services, polling_bot
+from emulator import (
+    FIRST_UPDATE_ID,
+    BotApiEmulator,
+    BotMessage,
+    Button,
+    EmulatorClient,
+    Person,
+    Reply,
+)
 from services.inbound import highest_update_id
 from services.settings import Settings
 

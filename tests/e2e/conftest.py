@@ -9,19 +9,17 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import BotApiEmulator
 from bot.runtime import open_services, polling_bot
-from dialogs.context import Deps
+from emulator import BotApiEmulator, EmulatorClient
 from services.sample_data import prepare_database
 from services.settings import Settings, load_settings
 from services.storage.db import create_engine, session_factory
-from tests.conftest import fresh_postgres_database
+from tests.helpers.postgres import fresh_postgres_database
+from tests.helpers.world import World
 
 
 @pytest.fixture(scope="session")
@@ -40,16 +38,6 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     asyncio.run(seed())
     return path
-
-
-@dataclass
-class World:
-    """Everything an end-to-end test touches: the emulator, its client and the services."""
-
-    emulator: BotApiEmulator
-    client: EmulatorClient
-    deps: Deps
-    settings: Settings
 
 
 @pytest.fixture

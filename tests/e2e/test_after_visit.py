@@ -5,15 +5,11 @@ visit is asked about and rated once."""
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from sqlalchemy import func, select, update
 from telegram import Bot
 
 from bot.delivery import deliver_to_citizens
-from bot.emulator.client import EmulatorClient, Person, Reply
 from dialogs import texts
 from dialogs.callbacks import Rate, SuperviseAction
 from nlp.tracking import new_complaint_code
@@ -22,77 +18,28 @@ from services.clock import tehran_now
 from services.complaints import offices_near
 from services.feedback import Outcome, Rater, queue_rating_asks, rate
 from services.locator import OfficeEntry
-from services.storage.models import Booking, Complaint, ComplaintEvent, OutboxEvent, Rating
+from services.storage.models import Booking, Complaint, OutboxEvent, Rating
 from services.supervision import new_supervisor_code
-from tests.booking_fixtures import valid_national_code
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import NATIONAL_CODE, book_to_summary
+from tests.helpers.after_visit import (
+    KARAJ_SUPERVISORS,
+    TEHRAN_SUPERVISORS,
+    complaint_id_of,
+    complaint_steps,
+    file_complaint,
+    impatient,
+    link_supervisors,
+    office_in,
+)
+from tests.helpers.booking import NATIONAL_CODE, book_to_summary
+from tests.helpers.booking_data import valid_national_code
+from tests.helpers.world import World
 
-TEHRAN_SUPERVISORS = -1002001
-KARAJ_SUPERVISORS = -1002002
 KARAJ = (35.8327, 50.9915)
-_COMPLAINT_CODE = re.compile(r"کد پیگیری شکایت: (C[0-9A-Z]{3}-[0-9A-Z]{4})")
-
-
-@asynccontextmanager
-async def impatient(world: World) -> AsyncIterator[EmulatorClient]:
-    """A client that waits only briefly for an answer: for presses the bot answers with a
-    notice on the button alone, not a message."""
-    async with EmulatorClient(world.emulator.root_url, reply_timeout=1.0) as client:
-        yield client
 
 
 def nearest_office(world: World, lat: float, lon: float) -> OfficeEntry:
     (office,) = offices_near(list(world.deps.directory.index.offices.values()), lat, lon, 1)
     return office
-
-
-def office_in(world: World, province: str, county: str) -> OfficeEntry:
-    return next(
-        o
-        for o in sorted(world.deps.directory.index.offices.values(), key=lambda o: o.id)
-        if (o.province, o.county) == (province, county)
-    )
-
-
-async def link_supervisors(world: World, chat_id: int, county: str, user_id: int) -> Person:
-    code, _ = await new_supervisor_code(world.deps.sessions, "county", county, tehran_now())
-    await world.client.add_group(chat_id, f"ناظران {county}")
-    supervisor = world.client.person(user_id, "ناظر").in_chat(chat_id)
-    linked = await supervisor.says(f"/supervise {code}")
-    assert linked.text.startswith("✅ این گفت‌وگو ناظر دفاتر شهرستان")
-    return supervisor
-
-
-async def file_complaint(
-    citizen: Person, office: OfficeEntry, words: str, near: tuple[float, float] | None = None
-) -> tuple[str, Reply]:
-    """From the menu button to the complaint code, with the office found by its name typed
-    or, given a point, by location."""
-    await citizen.says("/start")
-    start = await citizen.presses(texts.MENU_COMPLAINT)
-    assert texts.COMPLAINT_ASK_OFFICE in start.text  # no bookings: asked which office
-    if near is None:
-        found = await citizen.says(office.name)
-        assert found.last.text == texts.COMPLAINT_WHICH_OFFICE
-        assert found.last.labels[0] == office.name[:60]  # the exact name first
-    else:
-        found = await citizen.shares_location(*near)
-        assert found.last.text == texts.COMPLAINT_WHICH_OFFICE_NEAR
-    kinds = await citizen.presses(office.name[:60], message_id=found.last.message_id)
-    assert kinds.last.text == texts.COMPLAINT_ASK_KIND.format(office=office.name)
-    asked = await citizen.presses(texts.COMPLAINT_KINDS["overcharged"])
-    assert asked.text.startswith(texts.COMPLAINT_KINDS["overcharged"])
-    photo = await citizen.says(words)
-    assert photo.text == texts.COMPLAINT_ASK_PHOTO
-    summary = await citizen.sends_photo("receipt-1")
-    assert summary.messages[0].text == texts.COMPLAINT_PHOTO_RECEIVED
-    assert f"🏢 دفتر: {office.name}" in summary.last.text
-    assert f"🧾 عکس رسید: {texts.COMPLAINT_PHOTO_YES}" in summary.last.text
-    filed = await citizen.presses(texts.COMPLAINT_CONFIRM)
-    match = _COMPLAINT_CODE.search(filed.text)
-    assert match is not None, filed.text
-    return match.group(1), summary
 
 
 async def test_a_complaint_reaches_its_county_and_the_reply_reaches_the_citizen(
@@ -169,7 +116,7 @@ async def test_a_complaint_reaches_its_county_and_the_reply_reaches_the_citizen(
             .presses(
                 texts.SUPERVISE_PHOTO,
                 message_id=card.message_id,
-                data=SuperviseAction("resolve", await _complaint_id(world, code)).pack(),
+                data=SuperviseAction("resolve", await complaint_id_of(world, code)).pack(),
                 expect_reply=False,
             )
         )
@@ -178,33 +125,12 @@ async def test_a_complaint_reaches_its_county_and_the_reply_reaches_the_citizen(
     timeline = await citizen.says(f"/track {code.replace('-', '')}")
     assert f"وضعیت: {texts.COMPLAINT_STATUS_NAMES['resolved']}" in timeline.text
     assert timeline.text.count("• ") == 3  # filed, replied, resolved: nothing twice
-    assert await _steps(world, code) == ["filed", "replied", "resolved"]
+    assert await complaint_steps(world, code) == ["filed", "replied", "resolved"]
 
     # /stats in the county's chat counts it.
     stats = await tehran_desk.says("/stats 7")
     assert stats.text.startswith("📊 آمار ۷ روز گذشته — دفاتر شهرستان تهران (استان تهران)")
     assert f"🏢 {office.name}" in stats.text and "شکایت: ۱ (۰ باز)" in stats.text
-
-
-async def _complaint_id(world: World, code: str) -> int:
-    async with world.deps.sessions() as session:
-        found = await session.scalar(
-            select(Complaint.id).where(Complaint.code == code.replace("-", ""))
-        )
-    assert found is not None
-    return int(found)
-
-
-async def _steps(world: World, code: str) -> list[str]:
-    complaint_id = await _complaint_id(world, code)
-    async with world.deps.sessions() as session:
-        return list(
-            await session.scalars(
-                select(ComplaintEvent.kind)
-                .where(ComplaintEvent.complaint_id == complaint_id)
-                .order_by(ComplaintEvent.id)
-            )
-        )
 
 
 async def test_a_supervisor_outside_the_scope_can_neither_see_nor_act(world: World) -> None:
@@ -225,7 +151,7 @@ async def test_a_supervisor_outside_the_scope_can_neither_see_nor_act(world: Wor
     assert tehran_code not in karaj_chat
 
     # Karaj's supervisor forges its buttons to carry the Tehran complaint's id.
-    tehran_id = await _complaint_id(world, tehran_code)
+    tehran_id = await complaint_id_of(world, tehran_code)
     citizen_news_before = await _citizen_news(world)
     async with impatient(world) as quick:
         forger = quick.person(karaj_desk.id, "ناظر").in_chat(KARAJ_SUPERVISORS)
@@ -240,7 +166,7 @@ async def test_a_supervisor_outside_the_scope_can_neither_see_nor_act(world: Wor
     async with world.deps.sessions() as session:
         complaint = await session.get(Complaint, tehran_id)
         assert complaint is not None and complaint.status == "open"
-    assert await _steps(world, tehran_code) == ["filed"]
+    assert await complaint_steps(world, tehran_code) == ["filed"]
     assert await _citizen_news(world) == citizen_news_before
     karaj_chat = "\n".join(m.text for m in await world.client.messages(KARAJ_SUPERVISORS))
     assert tehran_code not in karaj_chat and "مدیر دفتر نبود" not in karaj_chat

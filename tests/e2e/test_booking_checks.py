@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import re
 
-from bot.emulator.client import Person, Reply
 from dialogs import texts
 from dialogs.booking import moment_of
 from dialogs.callbacks import BookTime, CallbackData
+from emulator import Person, Reply
 from services.booking import BookingRefused, book
 from services.clock import tehran_now
-from tests.booking_fixtures import request as booking_request
-from tests.booking_fixtures import valid_national_code
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import (
+from tests.helpers.booking import (
     NATIONAL_CODE,
     book_to_national_code,
     book_to_summary,
     book_to_times,
     bookings_in_db,
 )
+from tests.helpers.booking_data import request as booking_request
+from tests.helpers.booking_data import valid_national_code
+from tests.helpers.world import World
 
 SERVICE = "تعویض شناسنامه"
 _CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}")

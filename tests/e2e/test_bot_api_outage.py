@@ -16,15 +16,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.emulator.client import EmulatorClient, Person
-from bot.emulator.server import BotApiEmulator
 from bot.runtime import open_services, polling_bot
 from dialogs import texts
+from emulator import BotApiEmulator, EmulatorClient, Person
 from services.settings import Settings, load_settings
 from services.storage.models import Booking, InboundUpdate, Office
-from tests.booking_fixtures import valid_national_code
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import TEHRAN, book_to_summary
+from tests.helpers.booking import TEHRAN, book_to_summary
+from tests.helpers.booking_data import valid_national_code
+from tests.helpers.world import World
 
 # Waits of 1, 2, 4 and 8 s: longer in all than the 10 s outages below, and short enough
 # for a poisoned update to be given up within the test.

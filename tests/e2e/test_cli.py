@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from telegram import Bot
 
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import BotApiEmulator
 from dialogs import texts
-
-PISHKHAN = str(Path(sys.executable).parent / "pishkhan")
+from emulator import BotApiEmulator, EmulatorClient
+from tests.helpers.cli import pishkhan_executable
 
 
 def run_cli(
@@ -29,7 +25,7 @@ def run_cli(
     }
     environment.pop("PISHKHAN_BOT_TOKEN", None)
     return subprocess.run(
-        [PISHKHAN, *args],
+        [pishkhan_executable(), *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -98,7 +94,7 @@ def test_an_invalid_setting_stops_the_cli_naming_the_variable(tmp_path: Path) ->
 
 
 def test_the_console_script_is_installed() -> None:
-    assert shutil.which(PISHKHAN), "pip install did not create the pishkhan command"
+    assert os.access(pishkhan_executable(), os.X_OK), "pishkhan is not executable"
 
 
 def test_migrate_seed_and_an_import_with_a_bad_row(tmp_path: Path) -> None:
@@ -143,7 +139,11 @@ async def test_run_serves_a_bot_api_server_given_by_base_url(tmp_path: Path) -> 
             "PISHKHAN_TELEGRAM_BASE_URL": emulator.base_url,
         }
         process = await asyncio.create_subprocess_exec(
-            PISHKHAN, "run", cwd=tmp_path, env=environment, stderr=asyncio.subprocess.PIPE
+            pishkhan_executable(),
+            "run",
+            cwd=tmp_path,
+            env=environment,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             citizen = client.person(3001, "فاطمه")
@@ -167,7 +167,7 @@ async def test_run_serves_a_bot_api_server_given_by_base_url(tmp_path: Path) -> 
 
 async def test_the_emulator_command_serves_the_bot_api_until_stopped(tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
-        PISHKHAN, "emulator", "--listen", "127.0.0.1:0", "--token", "42:LOCAL",
+        pishkhan_executable(), "emulator", "--listen", "127.0.0.1:0", "--token", "42:LOCAL",
         cwd=tmp_path, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from dialogs import texts
 from services.storage.models import Booking, Complaint, InboundUpdate
-from tests.e2e.conftest import World
-from tests.e2e.test_after_visit import file_complaint, office_in
-from tests.e2e.test_booking import book_to_summary
-from tests.e2e.test_staff import GROUP, link_first_office
+from tests.helpers.after_visit import file_complaint, office_in
+from tests.helpers.booking import book_to_summary
+from tests.helpers.staff import GROUP, link_first_office
+from tests.helpers.world import World
 
 NUL = "\x00"
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"

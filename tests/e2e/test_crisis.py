@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dialogs import texts
 from services.booking import set_essential_only
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import TEHRAN, book_to_times
+from tests.helpers.booking import TEHRAN, book_to_times
+from tests.helpers.world import World
 
 NOT_ESSENTIAL = "تعویض شناسنامه"  # no online way either
 

@@ -9,18 +9,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.emulator.client import Reply
 from dialogs import texts
+from emulator import Reply
 from services.clock import tehran_now
 from services.geo import haversine_km
 from services.importing import import_offices
 from services.places import locate
 from services.storage.models import Office, OfficeService
-from tests.e2e.conftest import World
+from tests.helpers.find import SERVICE, SERVICE_FA, TEHRAN_VALIASR
+from tests.helpers.world import World
 
-TEHRAN_VALIASR = (35.7000, 51.4100)
-SERVICE = "birth_certificate_replacement"
-SERVICE_FA = "تعویض شناسنامه"
 _KM = re.compile(r"📏 ([۰-۹٫٬]+) کیلومتر")
 _FA_TO_ASCII = str.maketrans("۰۱۲۳۴۵۶۷۸۹٫٬", "0123456789.,")
 

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from bot.emulator.client import BotMessage, Person, Reply
 from dialogs import find, texts
 from dialogs.callbacks import FindMore
+from emulator import BotMessage, Person, Reply
 from services.clock import TEHRAN
 from services.closures import add_closure
 from services.geo import haversine_km
 from services.opening import holiday_name
 from services.storage.models import Network, Office, OfficeService
-from tests.e2e.conftest import World
-from tests.e2e.test_find import SERVICE, SERVICE_FA, TEHRAN_VALIASR
+from tests.helpers.find import SERVICE, SERVICE_FA, TEHRAN_VALIASR
+from tests.helpers.world import World
 
 # A Saturday that is no official holiday; the sample offices keep their usual hours.
 SATURDAY = dt.date(2026, 11, 28)

@@ -12,8 +12,8 @@ from dialogs import texts
 from services.booking import change_status
 from services.clock import tehran_now
 from services.storage.models import Booking, InboundUpdate, OutboxEvent
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import book_to_summary
+from tests.helpers.booking import book_to_summary
+from tests.helpers.world import World
 
 
 async def test_a_flood_of_messages_is_slowed_down_with_one_polite_notice(world: World) -> None:

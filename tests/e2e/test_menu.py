@@ -6,7 +6,7 @@ from telegram import Bot
 
 from dialogs import texts
 from dialogs.callbacks import MenuChoice
-from tests.e2e.conftest import World
+from tests.helpers.world import World
 
 MENU_LABELS = [
     texts.MENU_FIND,

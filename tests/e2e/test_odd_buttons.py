@@ -10,8 +10,8 @@ import pytest
 
 from dialogs import texts
 from dialogs.callbacks import MyBooking
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import book_to_summary
+from tests.helpers.booking import book_to_summary
+from tests.helpers.world import World
 
 PAST_64_BITS = 2**63
 

@@ -18,14 +18,14 @@ from services.clock import tehran_now
 from services.complaints import ComplaintDraft, act, file_complaint
 from services.locator import OfficeEntry
 from services.storage.models import Complaint, OutboxEvent
-from tests.e2e.conftest import World
-from tests.e2e.test_after_visit import (
+from tests.helpers.after_visit import (
     KARAJ_SUPERVISORS,
     TEHRAN_SUPERVISORS,
-    _steps,
+    complaint_steps,
     impatient,
     link_supervisors,
 )
+from tests.helpers.world import World
 
 TEHRAN_SCOPE = "دفاتر شهرستان تهران (استان تهران)"
 DESK = 9701  # the supervisor who links the Tehran chat
@@ -183,7 +183,7 @@ async def test_a_card_brought_back_resolves_and_the_citizen_is_told(world: World
     told = await world.client.wait(citizen.chat_id, seq, within=10)
     assert told.last.text.startswith(f"🔔 شکایت {complaint.code} (")
     assert "رسیدگی شد" in told.last.text
-    assert await _steps(world, complaint.code) == ["filed", "resolved"]
+    assert await complaint_steps(world, complaint.code) == ["filed", "resolved"]
 
     nothing = await desk.says("/open")
     assert nothing.text == (

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot.logs import configure_logging
 from dialogs import texts
 from services.storage.models import Booking
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import NATIONAL_CODE, book_to_summary
+from tests.helpers.booking import NATIONAL_CODE, book_to_summary
+from tests.helpers.world import World
 
 MOBILE = "9121234567"  # the national part, however the number was written
 

@@ -9,34 +9,20 @@ import jdatetime
 from sqlalchemy import func, select
 
 from bot.delivery import PACE
-from bot.emulator.client import BotMessage
 from dialogs import texts
 from dialogs.callbacks import StaffAction
 from dialogs.formatting import fa_time
+from emulator import BotMessage
 from services.booking import BookingRequest, book, cancel, change_status, reschedule
 from services.catalogue import service_details
 from services.clock import TEHRAN as TEHRAN_TZ
 from services.clock import tehran_now
 from services.scheduling import availability
-from services.staff import new_link_code
 from services.storage.models import Booking, Office, OutboxEvent
-from tests.booking_fixtures import valid_national_code
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import NATIONAL_CODE, TEHRAN, book_to_summary
-
-GROUP = -1001234567
-SERVICE = "birth_certificate_replacement"
-
-
-async def link_first_office(world: World, group: int = GROUP) -> tuple[Office, str]:
-    """Links the group to the office a citizen in Tehran will see first."""
-    (nearest,) = world.deps.directory.index.nearest(SERVICE, *TEHRAN, 1)
-    async with world.deps.sessions() as session:
-        office = await session.get(Office, nearest.office.id)
-        assert office is not None
-    code, _ = await new_link_code(world.deps.sessions, office.code, tehran_now())
-    await world.client.add_group(group, f"کارکنان {office.name}")
-    return office, code
+from tests.helpers.booking import NATIONAL_CODE, book_to_summary
+from tests.helpers.booking_data import valid_national_code
+from tests.helpers.staff import GROUP, SERVICE, link_first_office
+from tests.helpers.world import World
 
 
 async def test_a_booking_reaches_the_office_group_and_staff_move_it_on(world: World) -> None:

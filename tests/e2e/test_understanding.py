@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dialogs import texts
 from nlp.tracking import format_tracking_code, new_tracking_code
-from tests.e2e.conftest import World
+from tests.helpers.world import World
 
 
 async def test_documents_for_a_passport_in_plain_words(world: World) -> None:

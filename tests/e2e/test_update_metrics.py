@@ -12,9 +12,9 @@ from services.clock import tehran_now
 from services.scheduling import availability
 from services.staff import new_link_code
 from services.storage.models import Office
-from tests.booking_fixtures import valid_national_code
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import TEHRAN
+from tests.helpers.booking import TEHRAN
+from tests.helpers.booking_data import valid_national_code
+from tests.helpers.world import World
 
 GROUP = -1009870001  # a group of its own: the delivery's pace is kept per chat, per process
 SERVICE = "birth_certificate_replacement"

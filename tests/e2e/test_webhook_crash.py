@@ -16,7 +16,6 @@ import datetime as dt
 import os
 import shutil
 import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -30,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from bot.emulator.server import BotApiEmulator
+from emulator import BotApiEmulator
 from nlp.tracking import format_tracking_code
 from services.booking import book
 from services.clock import tehran_now
@@ -39,11 +38,11 @@ from services.privacy import Vault
 from services.scheduling import FreeTime, availability
 from services.storage.db import create_engine, session_factory
 from services.storage.models import Booking, OutboxEvent
-from tests.booking_fixtures import RULES, new_code, office_with_desks, request
-from tests.booking_fixtures import valid_national_code as code
-from tests.conftest import free_port
+from tests.helpers.booking_data import RULES, new_code, office_with_desks, request
+from tests.helpers.booking_data import valid_national_code as code
+from tests.helpers.cli import pishkhan_executable
+from tests.helpers.network import free_port
 
-PISHKHAN = str(Path(sys.executable).parent / "pishkhan")
 SECRET_KEY = "a webhook crash test key, not a real one"
 OFFICE = "T-CRASH"
 BEFORE_KILL = 24  # booking events waiting when the bot starts: one claim takes them all
@@ -118,7 +117,7 @@ async def start_bot(environment: dict[str, str], cwd: Path, name: str) -> Bot:
     log_path = cwd / f"{name}.log"
     log_file = log_path.open("w", encoding="utf-8")
     process = await asyncio.create_subprocess_exec(
-        PISHKHAN,
+        pishkhan_executable(),
         "run",
         cwd=cwd,
         env={**environment, "PISHKHAN_LISTEN": f"127.0.0.1:{free_port()}"},
@@ -191,7 +190,7 @@ async def make_bookings(
 async def set_webhook_by_cli(environment: dict[str, str], cwd: Path, url: str) -> str:
     """The operator's way: `pishkhan office webhook CODE URL` prints the secret once."""
     process = await asyncio.create_subprocess_exec(
-        PISHKHAN, "office", "webhook", OFFICE, url, cwd=cwd, env=environment,
+        pishkhan_executable(), "office", "webhook", OFFICE, url, cwd=cwd, env=environment,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), 60)

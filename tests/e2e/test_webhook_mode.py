@@ -19,36 +19,21 @@ from aiohttp import ClientSession, web
 from sqlalchemy import func, select
 
 from bot.app import BotApplication, ChatOrderedUpdates
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import BotApiEmulator
 from bot.http_api import build_http_app
 from bot.runtime import WebhookTarget, open_services, webhook_bot
 from bot.webhook import SECRET_HEADER, add_webhook_route
 from dialogs import texts
+from emulator import BotApiEmulator, EmulatorClient
 from services import inbound
 from services.settings import Settings
 from services.storage.models import Booking, DialogState, InboundUpdate, OutboxEvent, utcnow
-from tests.conftest import free_port
-from tests.e2e.conftest import World
-from tests.e2e.test_booking import book_to_summary
-from tests.e2e.test_staff import GROUP, link_first_office
+from tests.helpers.booking import book_to_summary
+from tests.helpers.network import free_port
+from tests.helpers.staff import GROUP, link_first_office
+from tests.helpers.webhook import start_update
+from tests.helpers.world import World
 
 SECRET = "the-webhook-secret_42"
-
-
-def start_update(update_id: int, chat: int, name: str) -> dict[str, Any]:
-    """The update Telegram sends when a user types /start in a private chat."""
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_700_000_000,
-            "chat": {"id": chat, "type": "private", "first_name": name},
-            "from": {"id": chat, "is_bot": False, "first_name": name},
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        },
-    }
 
 
 @dataclass

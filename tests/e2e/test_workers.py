@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -23,19 +22,19 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from sqlalchemy import func, select
 
 from bench.standin import TOKEN, BotApiStandIn
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import BotApiEmulator
 from bot.webhook import SECRET_HEADER
 from dialogs import texts
+from emulator import BotApiEmulator, EmulatorClient
 from services.privacy import new_secret_key
 from services.sample_data import prepare_database
 from services.storage.db import create_engine, session_factory
 from services.storage.models import Booking, InboundUpdate
-from tests.conftest import free_port, fresh_postgres_database
-from tests.e2e.test_booking import TEHRAN, book_to_summary
-from tests.e2e.test_webhook_mode import start_update
+from tests.helpers.booking import TEHRAN, book_to_summary
+from tests.helpers.cli import pishkhan_executable
+from tests.helpers.network import free_port
+from tests.helpers.postgres import fresh_postgres_database
+from tests.helpers.webhook import start_update
 
-PISHKHAN = str(Path(sys.executable).parent / "pishkhan")
 SECRET = "workers-secret"
 
 
@@ -52,7 +51,7 @@ class Worker:
 
     async def start(self, http: ClientSession) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            PISHKHAN,
+            pishkhan_executable(),
             "run",
             "--worker",
             env={**self.environment, "PISHKHAN_LISTEN": f"127.0.0.1:{self.port}"},
@@ -265,7 +264,7 @@ async def test_a_pool_of_workers_registers_once_serves_restarts_and_stops() -> N
         }
         with log.open("wb") as output:
             pool = await asyncio.create_subprocess_exec(
-                PISHKHAN, "run", "--workers", "2", env=environment, stderr=output
+                pishkhan_executable(), "run", "--workers", "2", env=environment, stderr=output
             )
         try:
             for _ in range(600):

@@ -54,7 +54,7 @@ from services.supervision import (
     new_supervisor_code,
     resolve_scope,
 )
-from tests.booking_fixtures import (
+from tests.helpers.booking_data import (
     NOW,
     RULES,
     SERVICES,

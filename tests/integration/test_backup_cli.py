@@ -15,8 +15,8 @@ from services.booking import book
 from services.privacy import new_secret_key
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import upgrade_to_head
-from tests.booking_fixtures import NOW, RULES, VAULT, new_code, office_with_desks, request
-from tests.booking_fixtures import valid_national_code as code
+from tests.helpers.booking_data import NOW, RULES, VAULT, new_code, office_with_desks, request
+from tests.helpers.booking_data import valid_national_code as code
 
 
 async def _with_bookings(url: str, count: int) -> None:

@@ -18,7 +18,7 @@ from services.booking import (
     check_user_limit,
     set_essential_only,
 )
-from tests.booking_fixtures import (
+from tests.helpers.booking_data import (
     NOW,
     RULES,
     TEN,

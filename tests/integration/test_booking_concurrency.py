@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.booking import BookingRefused, Refusal, book
 from services.scheduling import cells, slot_length
 from services.storage.models import Booking, Service, Slot
-from tests.booking_fixtures import (
+from tests.helpers.booking_data import (
     NOW,
     RULES,
     TEN,

@@ -21,7 +21,7 @@ from services.scheduling import cells
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import upgrade_to_head
 from services.storage.models import HOLDING_STATUSES, Booking, Slot
-from tests.booking_fixtures import (
+from tests.helpers.booking_data import (
     NOW,
     RULES,
     SERVICES,

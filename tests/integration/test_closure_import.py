@@ -20,8 +20,8 @@ from services.booking import book, cancel
 from services.clock import TEHRAN, tehran_today
 from services.opening import holiday_name
 from services.storage.models import Closure, Office, OutboxEvent
-from tests.booking_fixtures import RULES, VAULT, new_code, office_with_desks, request
-from tests.booking_fixtures import valid_national_code as national_code
+from tests.helpers.booking_data import RULES, VAULT, new_code, office_with_desks, request
+from tests.helpers.booking_data import valid_national_code as national_code
 
 
 def _working_saturday() -> dt.date:

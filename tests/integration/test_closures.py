@@ -12,8 +12,8 @@ from services.booking import BookingRefused, Refusal, book, cancel, reschedule
 from services.closures import ClosureError, add_closure
 from services.locator import load_closures
 from services.storage.models import OutboxEvent
-from tests.booking_fixtures import NOW, RULES, TEN, VAULT, new_code, office_with_desks, request
-from tests.booking_fixtures import valid_national_code as code
+from tests.helpers.booking_data import NOW, RULES, TEN, VAULT, new_code, office_with_desks, request
+from tests.helpers.booking_data import valid_national_code as code
 
 
 async def notices(sessions: async_sessionmaker[AsyncSession]) -> list[int | None]:

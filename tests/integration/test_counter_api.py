@@ -18,8 +18,8 @@ from bot.http_api import OPENAPI, build_http_app
 from services.booking import BookingView, book
 from services.counter_api import new_api_token
 from services.storage.models import Booking, BookingEvent, OutboxEvent
-from tests.booking_fixtures import NOW, RULES, TEN, VAULT, new_code, office_with_desks, request
-from tests.booking_fixtures import valid_national_code as code
+from tests.helpers.booking_data import NOW, RULES, TEN, VAULT, new_code, office_with_desks, request
+from tests.helpers.booking_data import valid_national_code as code
 
 
 class Api:

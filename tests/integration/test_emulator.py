@@ -13,8 +13,7 @@ from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, InvalidToken
 
-from bot.emulator.client import EmulatorClient, EmulatorRequestError
-from bot.emulator.server import SECRET_HEADER, BotApiEmulator
+from emulator import SECRET_HEADER, BotApiEmulator, EmulatorClient, EmulatorRequestError
 
 
 @pytest.fixture

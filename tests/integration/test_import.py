@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from services.importing import ImportFailed, import_catalogue, import_offices
 from services.storage.models import Office, OfficeService, Service, ServiceNetwork
-from tests.conftest import DATA
+from tests.helpers.data import DATA
 
 HEADER = (
     "code,name,network,province,county,city,district,address,lat,lon,phone,hours,services,desks"

@@ -23,15 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
-from bot.emulator.server import BotApiEmulator
 from bot.http_api import OPENAPI, build_http_app
 from bot.metrics import CountingRateLimiter
+from emulator import BotApiEmulator
 from services.booking import book, change_status
 from services.outbox import MAX_ATTEMPTS, claim_due, failed
 from services.storage.db import create_engine, session_factory
 from services.storage.models import BOOKING_STATUSES, OutboxEvent, utcnow
-from tests.booking_fixtures import NOW, RULES, VAULT, new_code, office_with_desks, request
-from tests.booking_fixtures import valid_national_code as code
+from tests.helpers.booking_data import NOW, RULES, VAULT, new_code, office_with_desks, request
+from tests.helpers.booking_data import valid_national_code as code
 
 ROOT = Path(__file__).parents[2]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.booking import book, booking_by_id, change_status
 from services.staff import CardPlace, card_of, remember_card
-from tests.booking_fixtures import NOW, RULES, VAULT, new_code, office_with_desks, request
-from tests.booking_fixtures import valid_national_code as code
+from tests.helpers.booking_data import NOW, RULES, VAULT, new_code, office_with_desks, request
+from tests.helpers.booking_data import valid_national_code as code
 
 
 async def test_one_card_a_booking_and_the_one_it_replaces(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.importing import import_catalogue
 from services.storage.models import Booking, Office, Slot
-from tests.conftest import DATA
+from tests.helpers.data import DATA
 
 START = dt.datetime(2026, 12, 1, 5, 0, tzinfo=dt.UTC)
 

@@ -20,7 +20,7 @@ from services.storage.db import create_engine, session_factory
 from services.storage.migrate import upgrade_to_head
 from services.storage.models import Office
 from services.supervision import link_supervisor_chat, links_of_chat
-from tests.booking_fixtures import (
+from tests.helpers.booking_data import (
     NOW,
     RULES,
     TEN,

@@ -16,8 +16,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.emulator.server import BotApiEmulator
 from bot.transport import POOL_TIMEOUT_MESSAGE, AiohttpRequest, _redacted
+from emulator import BotApiEmulator
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Pishkhan", "username": "slow_bot"}

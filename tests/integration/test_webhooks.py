@@ -28,8 +28,8 @@ from services.outbox import (
 )
 from services.storage.models import Office, OutboxEvent
 from services.webhooks import NO_ENDPOINT, deliver_webhooks, set_webhook
-from tests.booking_fixtures import NOW, RULES, VAULT, new_code, office_with_desks, request
-from tests.booking_fixtures import valid_national_code as code
+from tests.helpers.booking_data import NOW, RULES, VAULT, new_code, office_with_desks, request
+from tests.helpers.booking_data import valid_national_code as code
 
 
 @dataclass

@@ -14,7 +14,7 @@ from services.importing import import_catalogue
 from services.privacy import Vault
 from services.scheduling import BookingRules
 from services.storage.models import Office, OfficeService, Service
-from tests.conftest import DATA
+from tests.helpers.data import DATA
 
 # Saturday 7 Azar 1405 (2026-11-28), no holiday; the office opens at 08:00.
 NOW = dt.datetime(2026, 11, 28, 7, 0, tzinfo=TEHRAN)

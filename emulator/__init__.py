@@ -1,0 +1,38 @@
+"""A local Telegram Bot API emulator, for tests, benchmarks and ``pishkhan shell``.
+
+It imports nothing from the project: it stands in for Telegram, whatever bot talks to it.
+"""
+
+from emulator.client import (
+    BotMessage,
+    Button,
+    EmulatorClient,
+    EmulatorRequestError,
+    NoReply,
+    Person,
+    Reply,
+)
+from emulator.params import ApiError, EmulatorInputError
+from emulator.records import ApiCall, EmuChat, EmuUser, MessageRecord
+from emulator.server import BotApiEmulator
+from emulator.state import FIRST_UPDATE_ID
+from emulator.webhook_delivery import SECRET_HEADER
+
+__all__ = [
+    "FIRST_UPDATE_ID",
+    "SECRET_HEADER",
+    "ApiCall",
+    "ApiError",
+    "BotApiEmulator",
+    "BotMessage",
+    "Button",
+    "EmuChat",
+    "EmuUser",
+    "EmulatorClient",
+    "EmulatorInputError",
+    "EmulatorRequestError",
+    "MessageRecord",
+    "NoReply",
+    "Person",
+    "Reply",
+]

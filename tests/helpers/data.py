@@ -1,0 +1,7 @@
+"""Files the tests read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path(__file__).parent.parent / "data"
