@@ -10,8 +10,8 @@ from dialogs.formatting import fa_day
 from services.clock import tehran_now
 from services.places import locate
 from services.scheduling import availability
-from tests.e2e.conftest import World
-from tests.e2e.test_find import expected_nearest, listed, offices_offering
+from tests.helpers.find import expected_nearest, listed, offices_offering
+from tests.helpers.world import World
 
 SHIRAZ = locate("فارس", "شیراز", "شیراز")
 TEHRAN = (35.7000, 51.4100)

@@ -10,9 +10,8 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError
 
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import BotApiEmulator
 from bot.gateway import TELEGRAM, TelegramGateway
+from emulator import BotApiEmulator, EmulatorClient
 
 CHAT = 601
 BUTTONS = InlineKeyboardMarkup([[InlineKeyboardButton("تأیید", callback_data="ok:1")]])
