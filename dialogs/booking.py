@@ -548,9 +548,8 @@ async def confirmed(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     assert user is not None and chat is not None
     key = f"{user.id}:{pick.nonce}"
-    draft = BOOK.draft(context.conversation)
-    if draft is None or not BOOK.at(context.conversation, BookStep.CONFIRM):
-        draft = None
+    conversation = context.conversation
+    draft = BOOK.draft(conversation) if BOOK.at(conversation, BookStep.CONFIRM) else None
     if draft is None or draft.nonce != pick.nonce:
         await _already_or_stale(update, context, key)
         return

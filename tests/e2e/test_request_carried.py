@@ -4,12 +4,14 @@ after «find» or «book», a place named in the request, a day named for a book
 from __future__ import annotations
 
 import jdatetime
+from sqlalchemy import select
 
 from dialogs import texts
 from dialogs.formatting import fa_day
 from services.clock import tehran_now
 from services.places import locate
 from services.scheduling import availability
+from services.storage.models import Office
 from tests.helpers.find import expected_nearest, listed, offices_offering
 from tests.helpers.world import World
 
@@ -123,10 +125,6 @@ async def test_a_day_in_a_booking_request_is_offered_first(world: World) -> None
 
 
 async def _office_id(world: World, name: str) -> int:
-    from sqlalchemy import select
-
-    from services.storage.models import Office
-
     async with world.deps.sessions() as session:
         found = await session.scalar(select(Office.id).where(Office.name == name))
     assert found is not None
