@@ -26,6 +26,7 @@ from nlp.extract import check_digit
 from nlp.tracking import new_tracking_code
 from services.booking import BookingRefused, BookingRequest, book
 from services.clock import TEHRAN
+from services.identity import TELEGRAM, UserRef
 from services.importing import import_catalogue
 from services.privacy import Vault
 from services.scheduling import BookingRules
@@ -87,7 +88,7 @@ async def run(url: str, offices: int, bookings: int, concurrency: int) -> None:
                 office_id=rng.choice(office_ids),
                 service_key=rng.choice(SERVICES),
                 starts_at=rng.choice(starts),
-                telegram_user_id=10_000 + n,
+                citizen=UserRef(TELEGRAM, 10_000 + n),
                 chat_id=10_000 + n,
                 national_code=national_code(n),
                 mobile="09121234567",

@@ -119,12 +119,18 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
             return
         user = update.effective_user
         body = raw or json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        messenger = self.messenger.capabilities.name
         incoming = Incoming(
-            update.update_id, chat.id, user.id if user else None, self._deps.vault.encrypt(body)
+            messenger,
+            update.update_id,
+            chat.id,
+            user.id if user else None,
+            self._deps.vault.encrypt(body),
         )
         turn: Turn | None = None
         try:
             async with self._deps.conversations.handle(
+                messenger,
                 chat.id,
                 incoming.user_id,
                 incoming,
@@ -199,7 +205,9 @@ class ChatOrderedUpdates(BaseUpdateProcessor):
         connection) once their lease is over; returns how many were taken up."""
         application = self._application
         assert application is not None
-        claimed = await inbound.claim_stalled(self._deps.engine, utcnow(), self._lease)
+        claimed = await inbound.claim_stalled(
+            self._deps.engine, self.messenger.capabilities.name, utcnow(), self._lease
+        )
         for chat_id in claimed.given_up_chats:
             await self._tell_given_up(chat_id, "private" if chat_id > 0 else "group")
         stalled = claimed.stalled

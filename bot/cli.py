@@ -18,6 +18,7 @@ from services.booking import essential_only, set_essential_only
 from services.clock import jalali_moment, jalali_text, tehran_now
 from services.closures import ClosureError, add_closure, closures_ahead
 from services.counter_api import new_api_token
+from services.identity import MESSENGERS, TELEGRAM, ChatRef
 from services.importing import (
     ImportFailed,
     ImportResult,
@@ -137,6 +138,12 @@ def _parser() -> argparse.ArgumentParser:
         "unlink", help="the chat gets no more complaints; its members are forgotten"
     )
     supervisor_unlink.add_argument("chat_id", type=int, metavar="CHAT_ID")
+    supervisor_unlink.add_argument(
+        "--messenger",
+        choices=MESSENGERS,
+        default=TELEGRAM,
+        help="the messenger the chat is on, as `supervisor list` shows it (default: telegram)",
+    )
 
     report = commands.add_parser(
         "report", help="per office: bookings, no-shows, ratings, complaints (CSV, Jalali dates)"
@@ -387,15 +394,18 @@ async def _supervisor(settings: Settings, args: argparse.Namespace) -> int:
             chats = await supervisor_chats(sessions)
             for chat in chats:
                 scopes = "; ".join(_scope_words(s) for s in chat.scopes)
-                print(f"{chat.chat_id}\t{chat.members} member(s)\t{scopes}")
+                where = f"{chat.chat.messenger}\t{chat.chat.chat_id}"
+                print(f"{where}\t{chat.members} member(s)\t{scopes}")
             print(f"{len(chats)} supervisor chat(s)")
             return 0
         if args.supervisor_command == "unlink":
-            removed = await unlink_supervisor_chat(sessions, args.chat_id)
+            linked = ChatRef(args.messenger, args.chat_id)
+            removed = await unlink_supervisor_chat(sessions, linked)
+            named = f"{linked.messenger} chat {linked.chat_id}"
             if not removed:
-                print(f"chat {args.chat_id} supervises nothing", file=sys.stderr)
+                print(f"{named} supervises nothing", file=sys.stderr)
                 return 2
-            print(f"chat {args.chat_id} unlinked ({removed} scope(s)): it gets no more complaints")
+            print(f"{named} unlinked ({removed} scope(s)): it gets no more complaints")
             return 0
         kind, value = next(
             (kind, getattr(args, kind))

@@ -1,6 +1,6 @@
 """Delivers what the outbox holds for citizens (reminders, news of their request or
-complaint, the ask for a rating), office groups and supervisor chats through Telegram:
-claimed under a lease, marked delivered, retried with backoff."""
+complaint, the ask for a rating), office groups and supervisor chats, each through the
+messenger its chat is on: claimed under a lease, marked delivered, retried with backoff."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import socket
 import time
 import warnings
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -32,12 +32,28 @@ from services.catalogue import ServiceDetails, service_details
 from services.clock import tehran_now
 from services.complaints import complaint_by_id, complaint_step, visible_in_chat
 from services.feedback import queue_rating_asks
+from services.identity import TELEGRAM, ChatRef
 from services.outbox import Claimed, claim_due, delivered, failed, postpone
 from services.staff import CardPlace, card_of, office_chat, remember_card
 
 log = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
+
+# An event for a chat on a messenger this process does not serve (its token not set, for
+# now) waits this long before it is looked at again: nothing is dropped.
+UNSERVED_WAIT = dt.timedelta(minutes=5)
+
+Served = Mapping[str, Messenger] | Messenger | Bot
+
+
+def served(messengers: Served) -> Mapping[str, Messenger]:
+    """Every messenger served, by name (a lone Messenger or Bot: scripts and tests)."""
+    if isinstance(messengers, Mapping):
+        return messengers
+    messenger = messenger_of(messengers)
+    return {messenger.capabilities.name: messenger}
+
 
 # Unique per process even where containers share a host name and all run as pid 1 (the
 # outbox records an outcome only for the worker still holding the claim); within the
@@ -75,23 +91,33 @@ def retry_after(exc: RetryAfter) -> dt.timedelta:
     return wait if isinstance(wait, dt.timedelta) else dt.timedelta(seconds=float(wait))
 
 
+async def _unserved(deps: Deps, events: list[Claimed], chat: ChatRef) -> None:
+    log.warning(
+        "%d event(s) for a chat on %s wait: this process does not serve %s",
+        len(events),
+        chat.messenger,
+        chat.messenger,
+    )
+    await postpone(deps.sessions, events, tehran_now() + UNSERVED_WAIT)
+
+
 async def _deliver(
-    deps: Deps, events: list[Claimed], chat_id: int, attempt: Callable[[], Awaitable[Result]]
+    deps: Deps, events: list[Claimed], chat: ChatRef, attempt: Callable[[], Awaitable[Result]]
 ) -> Result | None:
-    """One call to Telegram for these events, with the outbox told how it went; its result
-    when it went through."""
+    """One call to the chat's messenger for these events, with the outbox told how it
+    went; its result when it went through."""
     now = tehran_now()
     try:
         result = await attempt()
     except Forbidden as exc:  # blocked by the citizen, or removed from the group
-        log.warning("chat %s refuses messages: %s", chat_id, exc)
+        log.warning("%s chat %s refuses messages: %s", chat.messenger, chat.chat_id, exc)
         for event in events:
             await delivered(deps.sessions, event, now, f"not delivered: {exc}")
-    except RetryAfter as exc:  # Telegram says when: wait exactly that, no failure counted
+    except RetryAfter as exc:  # the messenger says when: wait exactly that, no failure counted
         count_postponed()
         await postpone(deps.sessions, events, now + retry_after(exc))
     except TelegramError as exc:
-        log.warning("message to chat %s failed: %s", chat_id, exc)
+        log.warning("message to %s chat %s failed: %s", chat.messenger, chat.chat_id, exc)
         for event in events:
             await failed(deps.sessions, event, now, str(exc))
     else:
@@ -103,18 +129,23 @@ async def _deliver(
 
 async def _send_all(
     deps: Deps,
-    messenger: Messenger,
+    messengers: Mapping[str, Messenger],
     events: list[Claimed],
-    chat_id: int,
+    chat: ChatRef,
     text: str,
     keyboard: InlineKeyboardMarkup | None,
 ) -> Sent | None:
-    """One message for these events, with the outbox told how it went; the message sent."""
+    """One message for these events through the chat's messenger, with the outbox told
+    how it went; the message sent."""
+    messenger = messengers.get(chat.messenger)
+    if messenger is None:
+        await _unserved(deps, events, chat)
+        return None
 
     async def send() -> Sent:
-        return await messenger.say(chat_id, text, keyboard)
+        return await messenger.say(chat.chat_id, text, keyboard)
 
-    return await _deliver(deps, events, chat_id, send)
+    return await _deliver(deps, events, chat, send)
 
 
 class GroupPace:
@@ -123,12 +154,12 @@ class GroupPace:
 
     def __init__(self, per_minute: int = 19, gap: float = 1.0) -> None:
         self.per_minute, self.gap = per_minute, gap
-        self._sent: dict[int, deque[float]] = defaultdict(deque)
+        self._sent: dict[ChatRef, deque[float]] = defaultdict(deque)
 
-    def wait(self, chat_id: int) -> float:
+    def wait(self, chat: ChatRef) -> float:
         """Seconds before the next message may go to the chat (0: now)."""
         now = time.monotonic()
-        sent = self._sent[chat_id]
+        sent = self._sent[chat]
         while sent and sent[0] <= now - 60:
             sent.popleft()
         waits = [0.0]
@@ -138,8 +169,8 @@ class GroupPace:
             waits.append(sent[0] + 60 - now)
         return max(waits)
 
-    def note(self, chat_id: int) -> None:
-        self._sent[chat_id].append(time.monotonic())
+    def note(self, chat: ChatRef) -> None:
+        self._sent[chat].append(time.monotonic())
 
 
 PACE = GroupPace()
@@ -153,30 +184,30 @@ class _ForStaff:
     card: CardPlace | None  # the booking's card in the chat, when the event redraws it
 
 
-async def _for_staff(deps: Deps, event: Claimed) -> tuple[int, _ForStaff] | None:
+async def _for_staff(deps: Deps, event: Claimed) -> tuple[ChatRef, _ForStaff] | None:
     """The office chat an event goes to and what it needs there; None: nowhere any more."""
     if event.booking_id is None:
         return None
     booking = await booking_by_id(deps.sessions, event.booking_id, with_timeline=True)
-    chat_id = await office_chat(deps.sessions, booking.office_id) if booking else None
+    chat = await office_chat(deps.sessions, booking.office_id) if booking else None
     service = await service_details(deps.sessions, booking.service_key) if booking else None
-    if booking is None or chat_id is None or service is None:
+    if booking is None or chat is None or service is None:
         return None
     card = await card_of(deps.sessions, booking.id) if event.event_type in CARD_EVENTS else None
-    if card is not None and card.chat_id != chat_id:
+    if card is not None and ChatRef(card.messenger, card.chat_id) != chat:
         card = None  # the office linked another chat since: the card there is drawn anew
-    return chat_id, _ForStaff(event, booking, service, card)
+    return chat, _ForStaff(event, booking, service, card)
 
 
-async def deliver_to_staff(deps: Deps, bot: Messenger | Bot, pace: GroupPace = PACE) -> int:
+async def deliver_to_staff(deps: Deps, messengers: Served, pace: GroupPace = PACE) -> int:
     """One round over the events for office groups: each group gets at most one call a
     round, within its pace, the oldest event first. A booking that has a card there gets it
     edited to show the booking as it is now (all its events at once); the others go as a
     message, several as one digest. Nothing is dropped: what cannot go now is postponed
     (not counted as a failure)."""
-    messenger = messenger_of(bot)
+    by_name = served(messengers)
     now = tehran_now()
-    by_chat: dict[int, list[_ForStaff]] = defaultdict(list)
+    by_chat: dict[ChatRef, list[_ForStaff]] = defaultdict(list)
     for event in await claim_due(
         deps.sessions, "staff_chat", WORKER, now, lease=deps.settings.outbox_lease
     ):
@@ -186,8 +217,12 @@ async def deliver_to_staff(deps: Deps, bot: Messenger | Bot, pace: GroupPace = P
             continue
         by_chat[found[0]].append(found[1])
     sent = 0
-    for chat_id, items in by_chat.items():
-        wait = pace.wait(chat_id)
+    for chat, items in by_chat.items():
+        messenger = by_name.get(chat.messenger)
+        if messenger is None:
+            await _unserved(deps, [i.event for i in items], chat)
+            continue
+        wait = pace.wait(chat)
         if wait > 0:
             await postpone(
                 deps.sessions, [i.event for i in items], now + dt.timedelta(seconds=wait)
@@ -203,21 +238,23 @@ async def deliver_to_staff(deps: Deps, bot: Messenger | Bot, pace: GroupPace = P
         later = [i.event for i in items if i not in now_items]
         if later:
             await postpone(deps.sessions, later, now + dt.timedelta(seconds=pace.gap))
-        pace.note(chat_id)
+        pace.note(chat)
         if first.card is not None:
-            sent += await _redraw_card(deps, messenger, now_items, first.card, pace)
+            sent += await _redraw_card(deps, by_name, messenger, now_items, first.card, pace)
         else:
-            sent += await _post(deps, messenger, now_items, chat_id)
+            sent += await _post(deps, by_name, now_items, chat)
     return sent
 
 
-async def _post(deps: Deps, messenger: Messenger, items: list[_ForStaff], chat_id: int) -> bool:
+async def _post(
+    deps: Deps, messengers: Mapping[str, Messenger], items: list[_ForStaff], chat: ChatRef
+) -> bool:
     """New messages: one event's (a card, when it is about the booking's state), or a
     digest of several."""
     if len(items) > 1:
         text, keyboard = render_digest([(i.event.event_type, i.booking) for i in items])
         return (
-            await _send_all(deps, messenger, [i.event for i in items], chat_id, text, keyboard)
+            await _send_all(deps, messengers, [i.event for i in items], chat, text, keyboard)
             is not None
         )
     (item,) = items
@@ -225,41 +262,47 @@ async def _post(deps: Deps, messenger: Messenger, items: list[_ForStaff], chat_i
     if message is None:
         await delivered(deps.sessions, item.event, tehran_now(), "nothing to say")
         return False
-    sent = await _send_all(deps, messenger, [item.event], chat_id, *message)
+    sent = await _send_all(deps, messengers, [item.event], chat, *message)
     if sent is None:
         return False
     if item.event.event_type in CARD_EVENTS:
-        old = await remember_card(
-            deps.sessions, item.booking.id, CardPlace(chat_id, sent.message_id), tehran_now()
-        )
+        place = CardPlace(chat.messenger, chat.chat_id, sent.message_id)
+        old = await remember_card(deps.sessions, item.booking.id, place, tehran_now())
         if old is not None:
-            await disable_card(messenger, old)
+            await disable_card(messengers, old)
     return True
 
 
 async def _redraw_card(
-    deps: Deps, messenger: Messenger, items: list[_ForStaff], card: CardPlace, pace: GroupPace
+    deps: Deps,
+    messengers: Mapping[str, Messenger],
+    messenger: Messenger,
+    items: list[_ForStaff],
+    card: CardPlace,
+    pace: GroupPace,
 ) -> bool:
     """The booking's card shows it as it is now; where Telegram no longer lets us edit it
     (deleted, too old), the card is posted anew and the old one loses its buttons."""
     booking = items[-1].booking
     text, keyboard = staff_card(booking, items[-1].service)
 
+    chat = ChatRef(card.messenger, card.chat_id)
+
     async def edit_or_post() -> CardPlace:
         shown = await messenger.edit(card.chat_id, card.message_id, text, keyboard)
-        return CardPlace(shown.chat_id, shown.message_id)
+        return CardPlace(card.messenger, shown.chat_id, shown.message_id)
 
-    now_at = await _deliver(deps, [i.event for i in items], card.chat_id, edit_or_post)
+    now_at = await _deliver(deps, [i.event for i in items], chat, edit_or_post)
     if now_at is None:
         return False
     if now_at != card:
         await remember_card(deps.sessions, booking.id, now_at, tehran_now())
-        pace.note(card.chat_id)
-        await disable_card(messenger, card)
+        pace.note(chat)
+        await disable_card(messengers, card)
     return True
 
 
-async def deliver_to_citizens(deps: Deps, bot: Messenger | Bot) -> int:
+async def deliver_to_citizens(deps: Deps, messengers: Served) -> int:
     """One round over every due citizen event (after writing the asks for ratings that
     became due); returns how many messages went out."""
     now = tehran_now()
@@ -273,13 +316,13 @@ async def deliver_to_citizens(deps: Deps, bot: Messenger | Bot) -> int:
             await delivered(deps.sessions, event, now, "nothing to say any more")
             continue
         message = await _send_all(
-            deps, messenger_of(bot), [event], notice.chat_id, notice.text, notice.keyboard
+            deps, served(messengers), [event], notice.chat, notice.text, notice.keyboard
         )
         sent += message is not None
     return sent
 
 
-async def deliver_to_supervisors(deps: Deps, bot: Messenger | Bot, pace: GroupPace = PACE) -> int:
+async def deliver_to_supervisors(deps: Deps, messengers: Served, pace: GroupPace = PACE) -> int:
     """One round over new complaints for supervisor chats (an event per chat), within each
     chat's pace; a chat that no longer covers the office (unlinked since) gets nothing."""
     now = tehran_now()
@@ -287,19 +330,20 @@ async def deliver_to_supervisors(deps: Deps, bot: Messenger | Bot, pace: GroupPa
     for event in await claim_due(
         deps.sessions, "supervisor", WORKER, now, lease=deps.settings.outbox_lease
     ):
-        chat_id = int(event.payload.get("chat_id", 0))
+        # Events from before other messengers name no messenger: Telegram's, then.
+        chat = ChatRef(
+            str(event.payload.get("messenger", TELEGRAM)), int(event.payload.get("chat", 0))
+        )
         complaint_id = int(event.payload.get("complaint_id", 0))
-        view = await visible_in_chat(deps.sessions, complaint_id, chat_id)
+        view = await visible_in_chat(deps.sessions, complaint_id, chat)
         if view is None:
             await delivered(deps.sessions, event, now, "no supervisor chat covers it any more")
             continue
-        wait = pace.wait(chat_id)
+        wait = pace.wait(chat)
         if wait > 0:
             await postpone(deps.sessions, [event], now + dt.timedelta(seconds=wait))
             continue
         text, keyboard = render_for_supervisor(view)
-        pace.note(chat_id)
-        sent += (
-            await _send_all(deps, messenger_of(bot), [event], chat_id, text, keyboard) is not None
-        )
+        pace.note(chat)
+        sent += await _send_all(deps, served(messengers), [event], chat, text, keyboard) is not None
     return sent

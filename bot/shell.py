@@ -26,6 +26,7 @@ from emulator import (
     Person,
     Reply,
 )
+from services.identity import TELEGRAM
 from services.inbound import highest_update_id
 from services.settings import Settings
 
@@ -216,7 +217,7 @@ async def run_shell(
     async with open_services(settings, with_sample=with_sample) as deps:
         # A fresh emulator counts from its default; ids this database already holds would
         # be ignored as handled, and the first lines of a second run go unanswered.
-        first_update_id = max(FIRST_UPDATE_ID, await highest_update_id(deps.engine) + 1)
+        first_update_id = max(FIRST_UPDATE_ID, await highest_update_id(deps.engine, TELEGRAM) + 1)
         async with (
             BotApiEmulator(first_update_id=first_update_id) as emulator,
             polling_bot(deps, token=emulator.token, base_url=emulator.base_url, rate_limit=False),

@@ -29,7 +29,7 @@ from dialogs.callbacks import (
     MenuChoice,
     ServicePick,
 )
-from dialogs.context import BotContext, current_messenger
+from dialogs.context import BotContext, current_messenger, user_ref
 from dialogs.documents import documents_text, fee_text
 from dialogs.flow import Draft, Flow, Router
 from dialogs.formatting import fa_day, fa_digits, fa_time
@@ -52,6 +52,7 @@ from services.booking import (
 )
 from services.catalogue import ServiceDetails, service_details
 from services.clock import TEHRAN, tehran_now
+from services.identity import press_key
 from services.privacy import mask_mobile, mask_national_code
 from services.scheduling import Availability, FreeTime, availability
 
@@ -124,7 +125,7 @@ async def refuse_over_limit(update: Update, context: BotContext) -> bool:
     user = update.effective_user
     assert user is not None
     try:
-        await check_user_limit(context.deps.sessions, context.deps.rules, user.id)
+        await check_user_limit(context.deps.sessions, context.deps.rules, user_ref(user))
     except BookingRefused:
         await send(update, user_limit_text(context), main_menu())
         return True
@@ -459,7 +460,7 @@ async def _refused_national_code(
     assert user is not None
     try:
         await check_national_code(
-            context.deps.sessions, context.deps.vault, code, service_key, user.id
+            context.deps.sessions, context.deps.vault, code, service_key, user_ref(user)
         )
     except BookingRefused as refused:
         service = await service_details(context.deps.sessions, service_key)
@@ -547,7 +548,8 @@ async def confirmed(update: Update, context: BotContext) -> None:
     user = update.effective_user
     chat = update.effective_chat
     assert user is not None and chat is not None
-    key = f"{user.id}:{pick.nonce}"
+    citizen = user_ref(user)
+    key = press_key(citizen, pick.nonce)
     conversation = context.conversation
     draft = BOOK.draft(conversation) if BOOK.at(conversation, BookStep.CONFIRM) else None
     if draft is None or draft.nonce != pick.nonce:
@@ -560,7 +562,7 @@ async def confirmed(update: Update, context: BotContext) -> None:
         office_id=draft.office,
         service_key=draft.service,
         starts_at=moment_of(draft.starts),
-        telegram_user_id=user.id,
+        citizen=citizen,
         chat_id=chat.id,
         national_code=deps.vault.decrypt(draft.nc),
         mobile=deps.vault.decrypt(draft.mobile),

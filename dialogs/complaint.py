@@ -22,7 +22,7 @@ from telegram import (
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData, ComplaintConfirm, ComplaintStep
-from dialogs.context import BotContext
+from dialogs.context import BotContext, user_ref
 from dialogs.flow import Flow, Router
 from dialogs.formatting import fa_day, fa_number
 from dialogs.keyboards import button, main_menu
@@ -43,6 +43,7 @@ from services.complaints import (
     text_problem,
     visit_of,
 )
+from services.identity import press_key
 from services.locator import OfficeEntry
 from services.places import locate
 from services.privacy import scrub
@@ -99,13 +100,13 @@ async def start(update: Update, context: BotContext, booking_id: int = 0) -> Non
     conversation.reset()
     COMPLAINT.go(conversation, ComplaintStage.OFFICE, ComplaintDialog())
     if booking_id:
-        visit = await visit_of(context.deps.sessions, booking_id, user.id)
+        visit = await visit_of(context.deps.sessions, booking_id, user_ref(user))
         if visit is not None:
             await _office_chosen(
                 update, context, visit.office_id, visit.office_name, visit.booking_id
             )
             return
-    visits = await recent_visits(context.deps.sessions, user.id)
+    visits = await recent_visits(context.deps.sessions, user_ref(user))
     ask = texts.COMPLAINT_PICK_VISIT if visits else texts.COMPLAINT_ASK_OFFICE
     await send(update, texts.COMPLAINT_START + ask, _where_keyboard())
     if visits:
@@ -293,7 +294,7 @@ async def step_chosen(update: Update, context: BotContext) -> None:
         return
     await answer_button(query)
     if pick.step == "booking":
-        visit = await visit_of(context.deps.sessions, pick.value, user.id)
+        visit = await visit_of(context.deps.sessions, pick.value, user_ref(user))
         if visit is None:
             await send(update, texts.COMPLAINT_OFFICE_GONE)
             return
@@ -329,7 +330,7 @@ async def confirmed(update: Update, context: BotContext) -> None:
     pick = await pressed(update, ComplaintConfirm)
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    key = f"complaint:{user.id}:{pick.nonce}"
+    key = f"complaint:{press_key(user_ref(user), pick.nonce)}"
     conversation = context.conversation
     draft = COMPLAINT.draft(conversation)
     at_confirm = COMPLAINT.at(conversation, ComplaintStage.CONFIRM)
@@ -346,7 +347,7 @@ async def confirmed(update: Update, context: BotContext) -> None:
         ComplaintDraft(
             office_id=draft.office,
             booking_id=draft.booking or None,
-            telegram_user_id=user.id,
+            citizen=user_ref(user),
             chat_id=chat.id,
             citizen_name=user.full_name[:200] or None,
             kind=draft.kind,

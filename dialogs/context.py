@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import Chat, User
 from telegram.ext import CallbackContext, ExtBot
 
 from dialogs.messenger import Messenger
 from nlp.understand import Interpreter
 from services.conversation import Conversation, ConversationStore
+from services.identity import ChatRef, UserRef
 from services.locator import OfficeDirectory
 from services.privacy import Vault
 from services.scheduling import BookingRules
@@ -25,6 +27,9 @@ current_messenger: ContextVar[Messenger] = ContextVar("current_messenger")
 
 DEPS_KEY = "deps"
 MESSENGER_KEY = "messenger"
+# Every messenger the process serves, by name (one dict shared by all its Applications):
+# what goes to a chat goes through that chat's messenger.
+MESSENGERS_KEY = "messengers"
 
 
 @dataclass(frozen=True)
@@ -54,5 +59,27 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return cast(Messenger, self.application.bot_data[MESSENGER_KEY])
 
     @property
+    def messengers(self) -> Mapping[str, Messenger]:
+        served = self.application.bot_data.get(MESSENGERS_KEY)
+        if served is None:
+            return {self.messenger.capabilities.name: self.messenger}
+        return cast(Mapping[str, Messenger], served)
+
+    @property
     def conversation(self) -> Conversation:
         return current_conversation.get()
+
+
+def messenger_name() -> str:
+    """The name of the messenger the update at hand came from ("telegram", "bale")."""
+    return current_messenger.get().capabilities.name
+
+
+def chat_ref(chat: Chat) -> ChatRef:
+    """The update's chat, on the messenger it came from: ids alone are ambiguous."""
+    return ChatRef(messenger_name(), chat.id)
+
+
+def user_ref(user: User) -> UserRef:
+    """The update's user, on the messenger it came from."""
+    return UserRef(messenger_name(), user.id)

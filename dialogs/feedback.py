@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData, ComplaintStep, Rate
-from dialogs.context import BotContext
+from dialogs.context import BotContext, messenger_name
 from dialogs.flow import Flow, Router
 from dialogs.formatting import fa_day, fa_digits, fa_number
 from dialogs.keyboards import button, main_menu
@@ -94,7 +94,7 @@ async def chosen(update: Update, context: BotContext) -> None:
         await answer_button(query, texts.STALE_BUTTON)
         return
     sessions = context.deps.sessions
-    rater, now = Rater(user.id, chat.id), tehran_now()
+    rater, now = Rater(messenger_name(), user.id, chat.id), tehran_now()
     try:
         if pick.step == "stars" and pick.value:
             outcome = await rate(sessions, pick.booking_id, rater, pick.value, now)
@@ -151,7 +151,11 @@ async def comment_typed(update: Update, context: BotContext, text: str) -> bool:
     context.conversation.reset()
     try:
         outcome = await add_comment(
-            context.deps.sessions, booking_id, Rater(user.id, chat.id), text, tehran_now()
+            context.deps.sessions,
+            booking_id,
+            Rater(messenger_name(), user.id, chat.id),
+            text,
+            tehran_now(),
         )
     except RatingRefused:
         await send(update, texts.RATE_NOT_YOURS, main_menu())

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup, Update
 from dialogs import texts
 from dialogs.booking import moment_of, show_days
 from dialogs.callbacks import BookTime, MyBooking
-from dialogs.context import BotContext
+from dialogs.context import BotContext, user_ref
 from dialogs.flow import Router
 from dialogs.formatting import fa_day, fa_digits, fa_time
 from dialogs.keyboards import button, main_menu
@@ -27,6 +27,7 @@ from services.booking import (
     reschedule,
 )
 from services.clock import tehran_now
+from services.identity import UserRef
 
 router = Router("my_bookings")
 
@@ -62,7 +63,7 @@ async def show(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None
     context.conversation.reset()
-    found = await active_bookings(context.deps.sessions, user.id)
+    found = await active_bookings(context.deps.sessions, user_ref(user))
     if not found:
         await send(update, texts.MY_NONE, main_menu())
         return
@@ -98,7 +99,7 @@ async def chosen(update: Update, context: BotContext) -> None:
     assert user is not None
     pick = await pressed(update, MyBooking)
     view = await booking_by_id(context.deps.sessions, pick.booking_id)
-    if view is None or view.telegram_user_id != user.id:
+    if view is None or UserRef(view.messenger, view.user_id) != user_ref(user):
         await send(update, texts.MY_NOT_ACTIVE, main_menu())
         return
     if not view.active:
@@ -129,7 +130,7 @@ async def chosen(update: Update, context: BotContext) -> None:
         directory = await deps.directory.fresh(now)
         try:
             done = await cancel(
-                deps.sessions, deps.rules, view.id, user.id, now, directory.closures
+                deps.sessions, deps.rules, view.id, user_ref(user), now, directory.closures
             )
         except BookingRefused as refused:
             await _refused(update, context, refused)
@@ -167,7 +168,7 @@ async def time_chosen(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None
     pick = await pressed(update, BookTime)
-    await move_to(update, context, pick.booking_id, moment_of(pick.moment), user.id)
+    await move_to(update, context, pick.booking_id, moment_of(pick.moment), user_ref(user))
 
 
 async def move_to(
@@ -175,7 +176,7 @@ async def move_to(
     context: BotContext,
     booking_id: int,
     starts_at: dt.datetime,
-    telegram_user_id: int,
+    citizen: UserRef,
 ) -> None:
     deps = context.deps
     now = tehran_now()
@@ -185,7 +186,7 @@ async def move_to(
             deps.sessions,
             deps.rules,
             booking_id,
-            telegram_user_id,
+            citizen,
             starts_at,
             now,
             directory.closures,

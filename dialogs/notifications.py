@@ -21,12 +21,15 @@ from services.catalogue import ServiceDetails
 from services.clock import tehran_now
 from services.complaints import ComplaintStep, ComplaintView
 from services.feedback import ASK
+from services.identity import ChatRef
 from services.scheduling import BookingRules
 
 
 @dataclass(frozen=True)
 class Notice:
-    chat_id: int
+    """A message for a citizen's chat, on the messenger they used."""
+
+    chat: ChatRef
     text: str
     keyboard: InlineKeyboardMarkup | None
 
@@ -61,7 +64,11 @@ def render(
             buttons.insert(0, button(texts.ON_MY_WAY, MyBooking("on_way", view.id)))
         else:
             text = texts.REMIND_DAY_BEFORE.format(**fields, documents=documents_text(service))
-        return Notice(view.chat_id, text, InlineKeyboardMarkup([buttons]) if buttons else None)
+        return Notice(
+            ChatRef(view.messenger, view.chat_id),
+            text,
+            InlineKeyboardMarkup([buttons]) if buttons else None,
+        )
     if event_type == "booking.office_closed":
         if not view.active:
             return None
@@ -74,11 +81,11 @@ def render(
                 ]
             ]
         )
-        return Notice(view.chat_id, text, keyboard)
+        return Notice(ChatRef(view.messenger, view.chat_id), text, keyboard)
     if event_type == ASK:
         if view.status == "cancelled":
             return None
-        return Notice(view.chat_id, ask_text(view), ask_keyboard(view.id))
+        return Notice(ChatRef(view.messenger, view.chat_id), ask_text(view), ask_keyboard(view.id))
     if event_type == "request.status_changed":
         status = str(payload.get("status", view.status))
         note = next(
@@ -92,7 +99,7 @@ def render(
         keyboard = InlineKeyboardMarkup(
             [[button(texts.TRACK_BUTTON, TrackCode(view.tracking_code))]]
         )
-        return Notice(view.chat_id, text, keyboard)
+        return Notice(ChatRef(view.messenger, view.chat_id), text, keyboard)
     return None
 
 
@@ -107,7 +114,7 @@ def _cancelled_by_office(view: BookingView, fields: dict[str, str], reason: str)
             [button(texts.TRACK_BUTTON, TrackCode(view.tracking_code))],
         ]
     )
-    return Notice(view.chat_id, text, keyboard)
+    return Notice(ChatRef(view.messenger, view.chat_id), text, keyboard)
 
 
 def render_complaint_news(view: ComplaintView, step: ComplaintStep) -> Notice:
@@ -121,4 +128,4 @@ def render_complaint_news(view: ComplaintView, step: ComplaintStep) -> Notice:
     if step.note:
         text += texts.COMPLAINT_NEWS_NOTE.format(note=step.note)
     keyboard = InlineKeyboardMarkup([[button(texts.TRACK_BUTTON, TrackCode(view.code))]])
-    return Notice(view.chat_id, text, keyboard)
+    return Notice(ChatRef(view.messenger, view.chat_id), text, keyboard)

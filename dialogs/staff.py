@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from dialogs import texts
 from dialogs.callbacks import MAX_DOCUMENTS, CallbackData, StaffAction, StaffCancel, StaffDocs
-from dialogs.context import BotContext, current_messenger
+from dialogs.context import BotContext, chat_ref, current_messenger, messenger_name
 from dialogs.documents import documents_text
 from dialogs.flow import Chats, Router
 from dialogs.formatting import fa_day, fa_digits, fa_time
@@ -34,6 +35,7 @@ from services.booking import (
 )
 from services.catalogue import ServiceDetails, service_details
 from services.clock import TEHRAN, tehran_now
+from services.identity import UserRef
 from services.staff import (
     CardPlace,
     LinkRefused,
@@ -184,9 +186,14 @@ def render_digest(items: list[tuple[str, BookingView]]) -> tuple[str, InlineKeyb
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-async def disable_card(messenger: Messenger, card: CardPlace) -> None:
-    """An old card loses its buttons (a newer one shows the booking); a message Telegram
-    no longer lets us edit keeps them, and a press on it is still checked."""
+async def disable_card(messengers: Mapping[str, Messenger], card: CardPlace) -> None:
+    """An old card loses its buttons (a newer one shows the booking); a message the
+    messenger no longer lets us edit, or one on a messenger not served now, keeps them,
+    and a press on it is still checked."""
+    messenger = messengers.get(card.messenger)
+    if messenger is None:
+        log.info("old staff card %s is on %s, not served here", card.message_id, card.messenger)
+        return
     try:
         await messenger.set_buttons(card.chat_id, card.message_id, None)
     except TelegramError as exc:
@@ -206,7 +213,7 @@ async def link_command(update: Update, context: BotContext) -> None:
         linked = await link_chat(
             context.deps.sessions,
             context.args[0],
-            chat.id,
+            chat_ref(chat),
             user.id,
             user.full_name[:200],
             tehran_now(),
@@ -223,7 +230,7 @@ async def agenda_command(update: Update, context: BotContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    office = await office_of_chat(context.deps.sessions, chat.id)
+    office = await office_of_chat(context.deps.sessions, chat_ref(chat))
     if office is None:
         await send(update, texts.STAFF_NOT_LINKED)
         return
@@ -251,7 +258,9 @@ async def agenda_command(update: Update, context: BotContext) -> None:
 
 async def _is_staff(context: BotContext, office_id: int, chat_id: int, user_id: int) -> bool:
     """Registered staff of the office, or an admin of its linked group."""
-    if await is_registered_staff(context.deps.sessions, office_id, user_id):
+    if await is_registered_staff(
+        context.deps.sessions, office_id, UserRef(messenger_name(), user_id)
+    ):
         return True
     return await context.messenger.is_admin(chat_id, user_id)
 
@@ -265,7 +274,7 @@ async def _staff_booking(
     chat, user = update.effective_chat, update.effective_user
     assert query is not None and chat is not None and user is not None
     view = await booking_by_id(context.deps.sessions, booking_id, with_timeline=True)
-    office = await office_of_chat(context.deps.sessions, chat.id)
+    office = await office_of_chat(context.deps.sessions, chat_ref(chat))
     if view is None or office is None or office.office_id != view.office_id:
         await answer_button(query, texts.STAFF_NOT_LINKED)
         return None
@@ -292,10 +301,10 @@ def _refusal_toast(refusal: Refusal, view: BookingView) -> str | None:
 
 async def _remember(context: BotContext, booking_id: int, message: Sent) -> None:
     """The message is the booking's card now; the card it replaces loses its buttons."""
-    place = CardPlace(message.chat_id, message.message_id)
+    place = CardPlace(messenger_name(), message.chat_id, message.message_id)
     old = await remember_card(context.deps.sessions, booking_id, place, tehran_now())
     if old is not None:
-        await disable_card(context.messenger, old)
+        await disable_card(context.messengers, old)
 
 
 async def _card_of(

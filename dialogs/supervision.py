@@ -11,7 +11,7 @@ from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 
 from dialogs import texts
 from dialogs.callbacks import CallbackData, OpenMore, SuperviseAction, SuperviseReject
-from dialogs.context import BotContext, current_messenger
+from dialogs.context import BotContext, chat_ref, current_messenger, messenger_name
 from dialogs.flow import Chats, Flow, Router
 from dialogs.formatting import fa_ago, fa_date, fa_digits, fa_number, fa_time
 from dialogs.keyboards import button
@@ -32,6 +32,7 @@ from services.complaints import (
     text_problem,
     visible_in_chat,
 )
+from services.identity import ChatRef
 from services.reports import OfficeFigures, office_figures
 from services.supervision import (
     ScopeView,
@@ -144,7 +145,7 @@ async def supervise_command(update: Update, context: BotContext) -> None:
         linked = await link_supervisor_chat(
             context.deps.sessions,
             context.args[0],
-            chat.id,
+            chat_ref(chat),
             user.id,
             user.full_name[:200],
             tehran_now(),
@@ -157,7 +158,8 @@ async def supervise_command(update: Update, context: BotContext) -> None:
 
 async def _may_act(context: BotContext, chat_id: int, user_id: int) -> bool:
     """Whoever linked the chat, or an admin of the linked group."""
-    if await is_supervisor_member(context.deps.sessions, chat_id, user_id):
+    chat = ChatRef(messenger_name(), chat_id)
+    if await is_supervisor_member(context.deps.sessions, chat, user_id):
         return True
     return await context.messenger.is_admin(chat_id, user_id)
 
@@ -167,10 +169,10 @@ async def _checked(update: Update, context: BotContext, complaint_id: int) -> Co
     the button is answered and None returned."""
     query, chat, user = update.callback_query, update.effective_chat, update.effective_user
     assert query is not None and chat is not None and user is not None
-    if not await links_of_chat(context.deps.sessions, chat.id):
+    if not await links_of_chat(context.deps.sessions, chat_ref(chat)):
         await answer_button(query, texts.SUPERVISE_NOT_LINKED)
         return None
-    view = await visible_in_chat(context.deps.sessions, complaint_id, chat.id)
+    view = await visible_in_chat(context.deps.sessions, complaint_id, chat_ref(chat))
     if view is None:
         await answer_button(query, texts.SUPERVISE_OUT_OF_SCOPE)
         return None
@@ -193,7 +195,7 @@ async def _act(
             complaint_id,
             kind,
             tehran_now(),
-            chat_id=chat.id,
+            chat=chat_ref(chat),
             actor_ref=str(user.id),
             note=note,
         )
@@ -256,6 +258,11 @@ async def _show_receipt(update: Update, view: ComplaintView) -> None:
     assert query is not None and chat is not None
     if not view.receipt_file_id:
         await answer_button(query, texts.SUPERVISE_NO_RECEIPT)
+        return
+    if view.messenger != messenger_name():
+        # A photo's file id is one messenger's (one bot's) only.
+        name = texts.MESSENGER_NAMES.get(view.messenger, view.messenger)
+        await answer_button(query, texts.SUPERVISE_RECEIPT_ELSEWHERE.format(messenger=name))
         return
     await answer_button(query)
     await current_messenger.get().send_photo(
@@ -382,7 +389,7 @@ def open_page_keyboard(page: OpenPage) -> InlineKeyboardMarkup | None:
 async def _send_open_page(update: Update, context: BotContext, page: OpenPage) -> None:
     chat = update.effective_chat
     assert chat is not None
-    scopes = await scopes_of_chat(context.deps.sessions, chat.id)
+    scopes = await scopes_of_chat(context.deps.sessions, chat_ref(chat))
     scope = "، ".join(scope_text(s) for s in scopes)
     await send(update, open_page_text(page, scope, tehran_now()), open_page_keyboard(page))
 
@@ -394,13 +401,13 @@ async def open_command(update: Update, context: BotContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    if not await links_of_chat(context.deps.sessions, chat.id):
+    if not await links_of_chat(context.deps.sessions, chat_ref(chat)):
         await send(update, texts.OPEN_NOT_LINKED)
         return
     if not await _may_act(context, chat.id, user.id):
         await send(update, texts.OPEN_ONLY)
         return
-    page = await open_in_chat(context.deps.sessions, chat.id)
+    page = await open_in_chat(context.deps.sessions, chat_ref(chat))
     assert page is not None  # only a page after a complaint can be refused
     await _send_open_page(update, context, page)
 
@@ -413,13 +420,13 @@ async def open_more_chosen(update: Update, context: BotContext) -> None:
     pick = CallbackData.parse(query.data)
     assert isinstance(pick, OpenMore)
     # The same rule as the buttons under a complaint, with their short answers.
-    if not await links_of_chat(context.deps.sessions, chat.id):
+    if not await links_of_chat(context.deps.sessions, chat_ref(chat)):
         await answer_button(query, texts.SUPERVISE_NOT_LINKED)
         return
     if not await _may_act(context, chat.id, user.id):
         await answer_button(query, texts.SUPERVISE_ONLY)
         return
-    page = await open_in_chat(context.deps.sessions, chat.id, after=pick.after)
+    page = await open_in_chat(context.deps.sessions, chat_ref(chat), after=pick.after)
     if page is None:  # not a complaint of this chat's scopes: forged, or the scope changed
         await answer_button(query, texts.STALE_BUTTON)
         return
@@ -474,7 +481,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    links = await links_of_chat(context.deps.sessions, chat.id)
+    links = await links_of_chat(context.deps.sessions, chat_ref(chat))
     if not links:
         await send(update, texts.SUPERVISE_NOT_LINKED)
         return
@@ -488,7 +495,9 @@ async def stats_command(update: Update, context: BotContext) -> None:
     end = tehran_now()
     start = dt.datetime.combine(end.date() - dt.timedelta(days=days - 1), dt.time(0), TEHRAN)
     figures = await office_figures(context.deps.sessions, start, end, links)
-    scopes = "، ".join(scope_text(s) for s in await scopes_of_chat(context.deps.sessions, chat.id))
+    scopes = "، ".join(
+        scope_text(s) for s in await scopes_of_chat(context.deps.sessions, chat_ref(chat))
+    )
     header = texts.STATS_HEADER.format(days=fa_number(days), scope=scopes)
     active = sorted((f for f in figures if f.active), key=lambda f: (-f.bookings, f.code))
     if not active:

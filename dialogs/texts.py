@@ -642,6 +642,8 @@ SUPERVISE_REPLY_SENT = "✔️ پاسخ شما برای شهروند فرستا�
 SUPERVISE_REPLY_EMPTY = "پاسخ خالی است؛ لطفاً متن پاسخ را بنویسید."
 SUPERVISE_REPLY_TOO_LONG = "پاسخ {length} نویسه است؛ لطفاً کوتاه‌تر، حداکثر {limit} نویسه بنویسید."
 SUPERVISE_NO_RECEIPT = "این شکایت عکس رسید ندارد."
+# The complainant sent the photo on another messenger: its file lives only there.
+SUPERVISE_RECEIPT_ELSEWHERE = "عکس رسید در {messenger} فرستاده شده و فقط همان‌جا دیده می‌شود."
 STATS_HEADER = "📊 آمار {days} روز گذشته — {scope}"
 STATS_LINE = (
     "🏢 {office} ({code})\n"
@@ -675,3 +677,6 @@ AGO_NOW = "همین حالا"
 AGO_MINUTES = "{minutes} دقیقه پیش"
 AGO_HOURS = "{hours} ساعت پیش"
 AGO_DAYS = "{days} روز پیش ({date})"
+
+# The messengers, as citizens and clerks call them.
+MESSENGER_NAMES = {"telegram": "تلگرام", "bale": "بله"}

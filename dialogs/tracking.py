@@ -9,7 +9,7 @@ from telegram import Update
 
 from dialogs import texts
 from dialogs.callbacks import TrackCode
-from dialogs.context import BotContext
+from dialogs.context import BotContext, messenger_name, user_ref
 from dialogs.flow import Flow, NoDraft, Router
 from dialogs.formatting import fa_date, fa_day, fa_digits, fa_time
 from dialogs.keyboards import main_menu
@@ -85,7 +85,7 @@ async def show_timeline(update: Update, context: BotContext, code: str) -> None:
     are answered, and guessing is slowed down."""
     user = update.effective_user
     deps = context.deps
-    key = f"track:{user.id if user else 0}"
+    key = f"track:{messenger_name()}:{user.id if user else 0}"
     now = tehran_now()
     settings = deps.settings
     window = dt.timedelta(minutes=settings.track_window_minutes)
@@ -98,7 +98,7 @@ async def show_timeline(update: Update, context: BotContext, code: str) -> None:
         return
     view = await find_booking(deps.sessions, code)
     if view is None and user is not None and is_complaint_code(code):
-        complaint = await find_complaint(deps.sessions, code, user.id)
+        complaint = await find_complaint(deps.sessions, code, user_ref(user))
         if complaint is not None:
             await send(update, complaint_timeline_text(complaint), main_menu())
             return

@@ -19,11 +19,12 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.clock import TEHRAN
+from services.identity import UserRef
 from services.opening import ClosureWindow
 from services.privacy import Vault, mask_mobile, mask_national_code
 from services.scheduling import (
@@ -101,7 +102,7 @@ class BookingRequest:
     office_id: int
     service_key: str
     starts_at: dt.datetime
-    telegram_user_id: int
+    citizen: UserRef  # who books, on the messenger they book on
     chat_id: int
     national_code: str
     mobile: str
@@ -138,8 +139,9 @@ class BookingView:
     national_code_masked: str
     mobile_masked: str
     reschedule_count: int
+    messenger: str
     chat_id: int
-    telegram_user_id: int
+    user_id: int
     citizen_name: str | None = None
     timeline: tuple[TimelineEntry, ...] = field(default=())
 
@@ -207,8 +209,9 @@ async def booking_view(
         national_code_masked=booking.national_code_masked,
         mobile_masked=booking.mobile_masked,
         reschedule_count=booking.reschedule_count,
+        messenger=booking.messenger,
         chat_id=booking.chat_id,
-        telegram_user_id=booking.telegram_user_id,
+        user_id=booking.user_id,
         citizen_name=booking.citizen_name,
         timeline=timeline,
     )
@@ -242,14 +245,14 @@ async def booking_by_id(
 
 
 async def active_bookings(
-    sessions: async_sessionmaker[AsyncSession], telegram_user_id: int
+    sessions: async_sessionmaker[AsyncSession], citizen: UserRef
 ) -> list[BookingView]:
     """The user's bookings that still hold a time, soonest first."""
     async with sessions() as session:
         rows = await session.scalars(
             select(Booking)
             .where(
-                Booking.telegram_user_id == telegram_user_id,
+                *_of(citizen),
                 Booking.status.in_(HOLDING_STATUSES),
             )
             .order_by(Booking.starts_at)
@@ -284,13 +287,19 @@ async def _one_writer_at_a_time(sessions: async_sessionmaker[AsyncSession]) -> A
         yield
 
 
-async def _lock_user(session: AsyncSession, telegram_user_id: int) -> None:
+def _of(citizen: UserRef) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The bookings of one user of one messenger."""
+    return Booking.messenger == citizen.messenger, Booking.user_id == citizen.user_id
+
+
+async def _lock_user(session: AsyncSession, citizen: UserRef) -> None:
     """Serialises one user's booking changes across workers (PostgreSQL; SQLite already
-    runs write transactions one at a time)."""
+    runs write transactions one at a time). Users of two messengers may share a key: they
+    only wait for each other then."""
     if _dialect(session) == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:space, :key)"),
-            {"space": 7301, "key": telegram_user_id % 2**31},
+            {"space": 7301, "key": citizen.user_id % 2**31},
         )
 
 
@@ -417,13 +426,13 @@ async def _bookable(
 
 
 async def _refuse_duplicate(
-    session: AsyncSession, code_hash: str, service_key: str, telegram_user_id: int
+    session: AsyncSession, code_hash: str, service_key: str, citizen: UserRef
 ) -> None:
     """One active booking per national code and service (DUPLICATE_ACTIVE); its tracking
     code is told only to the user who holds it."""
     holder = (
         await session.execute(
-            select(Booking.tracking_code, Booking.telegram_user_id).where(
+            select(Booking.tracking_code, Booking.messenger, Booking.user_id).where(
                 Booking.national_code_hash == code_hash,
                 Booking.service_key == service_key,
                 Booking.status.in_(HOLDING_STATUSES),
@@ -431,19 +440,19 @@ async def _refuse_duplicate(
         )
     ).first()
     if holder is not None:
-        own = holder.telegram_user_id == telegram_user_id
+        own = UserRef(holder.messenger, holder.user_id) == citizen
         raise BookingRefused(Refusal.DUPLICATE_ACTIVE, holder.tracking_code if own else None)
 
 
-async def _refuse_over_limit(
-    session: AsyncSession, rules: BookingRules, telegram_user_id: int
-) -> None:
-    """At most ``max_active_per_user`` active bookings per Telegram user (USER_LIMIT)."""
+async def _refuse_over_limit(session: AsyncSession, rules: BookingRules, citizen: UserRef) -> None:
+    """At most ``max_active_per_user`` active bookings per user (USER_LIMIT): a person on
+    two messengers is two users to us, as nothing ties the two together but the national
+    code, which the duplicate check already covers per service."""
     active = await session.scalar(
         select(func.count())
         .select_from(Booking)
         .where(
-            Booking.telegram_user_id == telegram_user_id,
+            *_of(citizen),
             Booking.status.in_(HOLDING_STATUSES),
         )
     )
@@ -458,11 +467,11 @@ async def _refuse_over_limit(
 
 
 async def check_user_limit(
-    sessions: async_sessionmaker[AsyncSession], rules: BookingRules, telegram_user_id: int
+    sessions: async_sessionmaker[AsyncSession], rules: BookingRules, citizen: UserRef
 ) -> None:
     """Raises USER_LIMIT when the user already holds the most active bookings allowed."""
     async with sessions() as session:
-        await _refuse_over_limit(session, rules, telegram_user_id)
+        await _refuse_over_limit(session, rules, citizen)
 
 
 async def check_national_code(
@@ -470,14 +479,12 @@ async def check_national_code(
     vault: Vault,
     national_code: str,
     service_key: str,
-    telegram_user_id: int,
+    citizen: UserRef,
 ) -> None:
     """Raises DUPLICATE_ACTIVE when the code already holds an active booking of the service
     (with its tracking code only for the user who holds it)."""
     async with sessions() as session:
-        await _refuse_duplicate(
-            session, vault.lookup_hash(national_code), service_key, telegram_user_id
-        )
+        await _refuse_duplicate(session, vault.lookup_hash(national_code), service_key, citizen)
 
 
 async def check_slot(
@@ -517,7 +524,7 @@ async def book(
             async with _one_writer_at_a_time(sessions), sessions() as session, session.begin():
                 # The user's lock first: a twin request waiting on it must then see the
                 # booking its twin made under this key, not mistake it for a duplicate.
-                await _lock_user(session, request.telegram_user_id)
+                await _lock_user(session, request.citizen)
                 existing = await session.scalar(
                     select(Booking).where(Booking.idempotency_key == request.idempotency_key)
                 )
@@ -529,8 +536,8 @@ async def book(
                     raise BookingRefused(Refusal.NOT_OFFERED)
                 if not service.essential and await essential_only(session):
                     raise BookingRefused(Refusal.ESSENTIAL_ONLY)
-                await _refuse_duplicate(session, code_hash, service.key, request.telegram_user_id)
-                await _refuse_over_limit(session, rules, request.telegram_user_id)
+                await _refuse_duplicate(session, code_hash, service.key, request.citizen)
+                await _refuse_over_limit(session, rules, request.citizen)
                 minutes = await _bookable(
                     session, office, service, request.starts_at, now, rules, closures
                 )
@@ -539,7 +546,8 @@ async def book(
                     tracking_code=new_code(),
                     office_id=office.id,
                     service_key=service.key,
-                    telegram_user_id=request.telegram_user_id,
+                    messenger=request.citizen.messenger,
+                    user_id=request.citizen.user_id,
                     chat_id=request.chat_id,
                     national_code_hash=code_hash,
                     national_code_enc=vault.encrypt(request.national_code),
@@ -588,9 +596,9 @@ async def book(
     raise RuntimeError("could not find a free tracking code")
 
 
-async def _owned(session: AsyncSession, booking_id: int, telegram_user_id: int) -> Booking:
+async def _owned(session: AsyncSession, booking_id: int, citizen: UserRef) -> Booking:
     booking = await session.get(Booking, booking_id, with_for_update=True)
-    if booking is None or booking.telegram_user_id != telegram_user_id:
+    if booking is None or UserRef(booking.messenger, booking.user_id) != citizen:
         raise BookingRefused(Refusal.NOT_FOUND)
     if booking.status not in HOLDING_STATUSES:
         raise BookingRefused(Refusal.NOT_ACTIVE, booking.tracking_code)
@@ -612,14 +620,14 @@ async def cancel(
     sessions: async_sessionmaker[AsyncSession],
     rules: BookingRules,
     booking_id: int,
-    telegram_user_id: int,
+    citizen: UserRef,
     now: dt.datetime,
     closures: Sequence[ClosureWindow] = (),
 ) -> BookingView:
     """The citizen cancels: the desks go back at once; not after the cut-off."""
     async with _one_writer_at_a_time(sessions), sessions() as session, session.begin():
-        await _lock_user(session, telegram_user_id)
-        booking = await _owned(session, booking_id, telegram_user_id)
+        await _lock_user(session, citizen)
+        booking = await _owned(session, booking_id, citizen)
         assert booking.starts_at is not None
         office = await session.get(Office, booking.office_id)
         assert office is not None
@@ -638,7 +646,7 @@ async def reschedule(
     sessions: async_sessionmaker[AsyncSession],
     rules: BookingRules,
     booking_id: int,
-    telegram_user_id: int,
+    citizen: UserRef,
     new_start: dt.datetime,
     now: dt.datetime,
     closures: Sequence[ClosureWindow] = (),
@@ -646,8 +654,8 @@ async def reschedule(
     """Moves a booking to another free time at the same office: the new desks taken and the
     old ones freed in one transaction, or nothing changes."""
     async with _one_writer_at_a_time(sessions), sessions() as session, session.begin():
-        await _lock_user(session, telegram_user_id)
-        booking = await _owned(session, booking_id, telegram_user_id)
+        await _lock_user(session, citizen)
+        booking = await _owned(session, booking_id, citizen)
         office = await session.get(Office, booking.office_id)
         service = await session.get(Service, booking.service_key)
         assert office is not None and service is not None and booking.starts_at is not None

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.clock import TEHRAN
 from services.geo import haversine_km
+from services.identity import ChatRef, UserRef
 from services.locator import OfficeEntry
 from services.privacy import mask_name, scrub
 from services.storage.models import (
@@ -77,7 +78,7 @@ def text_problem(text: str, limit: int = DESCRIPTION_MAX) -> Problem | None:
 class ComplaintDraft:
     office_id: int
     booking_id: int | None
-    telegram_user_id: int
+    citizen: UserRef
     chat_id: int
     citizen_name: str | None
     kind: str
@@ -107,8 +108,9 @@ class ComplaintView:
     office_code: str
     office_name: str
     created_at: dt.datetime  # Asia/Tehran
+    messenger: str
     chat_id: int
-    telegram_user_id: int
+    user_id: int
     citizen_masked: str  # the name masked, for supervisors
     booking_code: str | None = None
     service_name: str | None = None
@@ -118,6 +120,10 @@ class ComplaintView:
     @property
     def open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+def _owner(row: Booking | Complaint) -> UserRef:
+    return UserRef(row.messenger, row.user_id)
 
 
 async def _view(session: AsyncSession, complaint: Complaint, timeline: bool) -> ComplaintView:
@@ -146,8 +152,9 @@ async def _view(session: AsyncSession, complaint: Complaint, timeline: bool) -> 
         office_code=office.code,
         office_name=office.name,
         created_at=complaint.created_at.astimezone(TEHRAN),
+        messenger=complaint.messenger,
         chat_id=complaint.chat_id,
-        telegram_user_id=complaint.telegram_user_id,
+        user_id=complaint.user_id,
         citizen_masked=mask_name(complaint.citizen_name or ""),
         booking_code=booking.tracking_code if booking else None,
         service_name=service.name_fa if service else None,
@@ -173,14 +180,14 @@ async def complaint_by_idempotency_key(
 
 
 async def find_complaint(
-    sessions: async_sessionmaker[AsyncSession], code: str, telegram_user_id: int
+    sessions: async_sessionmaker[AsyncSession], code: str, citizen: UserRef
 ) -> ComplaintView | None:
     """The citizen's own complaint with its timeline; another's code is not found (a
     complaint may tell a supervisor's reply, which is for the complainant only)."""
     code = code.upper().replace("-", "")
     async with sessions() as session:
         complaint = await session.scalar(select(Complaint).where(Complaint.code == code))
-        if complaint is None or complaint.telegram_user_id != telegram_user_id:
+        if complaint is None or _owner(complaint) != citizen:
             return None
         return await _view(session, complaint, True)
 
@@ -222,13 +229,14 @@ async def file_complaint(
                 booking_id = draft.booking_id
                 if booking_id is not None:
                     booking = await session.get(Booking, booking_id)
-                    if booking is None or booking.telegram_user_id != draft.telegram_user_id:
+                    if booking is None or _owner(booking) != draft.citizen:
                         booking_id = None  # not the citizen's: the office alone is named
                 complaint = Complaint(
                     code=new_code(),
                     office_id=office.id,
                     booking_id=booking_id,
-                    telegram_user_id=draft.telegram_user_id,
+                    messenger=draft.citizen.messenger,
+                    user_id=draft.citizen.user_id,
                     chat_id=draft.chat_id,
                     citizen_name=draft.citizen_name,
                     kind=draft.kind,
@@ -243,9 +251,16 @@ async def file_complaint(
                 session.add(complaint)
                 await session.flush()
                 session.add(ComplaintEvent(complaint_id=complaint.id, kind="filed", created_at=now))
-                for chat_id in await chats_covering(session, office):
+                for chat in await chats_covering(session, office):
                     session.add(
-                        _event("complaint.filed", "supervisor", complaint, now, chat_id=chat_id)
+                        _event(
+                            "complaint.filed",
+                            "supervisor",
+                            complaint,
+                            now,
+                            messenger=chat.messenger,
+                            chat_id=chat.chat_id,
+                        )
                     )
                 await session.flush()
                 return await _view(session, complaint, False), True
@@ -265,11 +280,11 @@ async def act(
     kind: str,
     now: dt.datetime,
     *,
-    chat_id: int,
+    chat: ChatRef,
     actor_ref: str,
     note: str = "",
 ) -> ComplaintView:
-    """A supervisor in ``chat_id`` acknowledges, replies to, resolves or rejects a
+    """A supervisor in ``chat`` acknowledges, replies to, resolves or rejects a
     complaint; refused unless one of the chat's scopes covers the office. The citizen is
     told through the outbox."""
     async with sessions() as session, session.begin():
@@ -278,7 +293,7 @@ async def act(
             raise ComplaintRefused(Refusal.NOT_FOUND)
         office = await session.get(Office, complaint.office_id)
         assert office is not None
-        if not await chat_covers_office(session, chat_id, office):
+        if not await chat_covers_office(session, chat, office):
             raise ComplaintRefused(Refusal.OUT_OF_SCOPE)
         if kind == "replied":
             if complaint.status not in OPEN_STATUSES:
@@ -312,7 +327,7 @@ async def complaint_step(
 
 
 async def visible_in_chat(
-    sessions: async_sessionmaker[AsyncSession], complaint_id: int, chat_id: int
+    sessions: async_sessionmaker[AsyncSession], complaint_id: int, chat: ChatRef
 ) -> ComplaintView | None:
     """The complaint, if the chat supervises its office (else None: not for its eyes)."""
     async with sessions() as session:
@@ -321,7 +336,7 @@ async def visible_in_chat(
             return None
         office = await session.get(Office, complaint.office_id)
         assert office is not None
-        if not await chat_covers_office(session, chat_id, office):
+        if not await chat_covers_office(session, chat, office):
             return None
         return await _view(session, complaint, True)
 
@@ -355,7 +370,7 @@ class OpenPage:
 
 async def open_in_chat(
     sessions: async_sessionmaker[AsyncSession],
-    chat_id: int,
+    chat: ChatRef,
     *,
     after: int | None = None,
     limit: int = OPEN_PAGE,
@@ -368,7 +383,12 @@ async def open_in_chat(
     page neither hide the next ones nor show one twice."""
     async with sessions() as session:
         links = list(
-            await session.scalars(select(SupervisorLink).where(SupervisorLink.chat_id == chat_id))
+            await session.scalars(
+                select(SupervisorLink).where(
+                    SupervisorLink.messenger == chat.messenger,
+                    SupervisorLink.chat_id == chat.chat_id,
+                )
+            )
         )
         # The chat's scopes as SQL over offices: nothing outside them is read.
         scoped = (
@@ -441,7 +461,7 @@ class RecentVisit:
 
 
 async def recent_visits(
-    sessions: async_sessionmaker[AsyncSession], telegram_user_id: int, limit: int = 5
+    sessions: async_sessionmaker[AsyncSession], citizen: UserRef, limit: int = 5
 ) -> list[RecentVisit]:
     """The citizen's latest bookings (any status: a cancelled one may be the complaint)."""
     async with sessions() as session:
@@ -450,7 +470,7 @@ async def recent_visits(
                 select(Booking, Office.name, Service.name_fa)
                 .join(Office, Office.id == Booking.office_id)
                 .join(Service, Service.key == Booking.service_key)
-                .where(Booking.telegram_user_id == telegram_user_id)
+                .where(Booking.messenger == citizen.messenger, Booking.user_id == citizen.user_id)
                 .order_by(Booking.starts_at.desc(), Booking.id.desc())
                 .limit(limit)
             )
@@ -468,12 +488,12 @@ async def recent_visits(
 
 
 async def visit_of(
-    sessions: async_sessionmaker[AsyncSession], booking_id: int, telegram_user_id: int
+    sessions: async_sessionmaker[AsyncSession], booking_id: int, citizen: UserRef
 ) -> RecentVisit | None:
     """One of the citizen's bookings (another's is not found)."""
     async with sessions() as session:
         booking = await session.get(Booking, booking_id)
-        if booking is None or booking.telegram_user_id != telegram_user_id:
+        if booking is None or _owner(booking) != citizen:
             return None
         office = await session.get(Office, booking.office_id)
         service = await session.get(Service, booking.service_key)

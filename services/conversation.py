@@ -11,6 +11,7 @@ import asyncio
 import copy
 import datetime as dt
 import functools
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services import inbound
+from services.identity import TELEGRAM, ChatRef
 from services.inbound import DEFAULT_RETRY, Arrival, FloodLimit, Incoming, RetryPolicy
 from services.storage.db import insert_for, once_more_if_dropped
 from services.storage.models import DialogState, utcnow
@@ -39,9 +41,13 @@ def _statements(dialect: str) -> SimpleNamespace:
     return SimpleNamespace(
         load=select(
             _states.c.user_id, _states.c.flow, _states.c.step, _states.c.data, _states.c.version
-        ).where(_states.c.chat_id == bindparam("b_chat_id")),
+        ).where(
+            _states.c.messenger == bindparam("b_messenger"),
+            _states.c.chat_id == bindparam("b_chat_id"),
+        ),
         save=new.on_conflict_do_update(
-            index_elements=["chat_id"], set_={name: new.excluded[name] for name in columns}
+            index_elements=["messenger", "chat_id"],
+            set_={name: new.excluded[name] for name in columns},
         ),
     )
 
@@ -50,6 +56,7 @@ def _statements(dialect: str) -> SimpleNamespace:
 class Conversation:
     """The mutable state of one chat for the duration of one update."""
 
+    messenger: str
     chat_id: int
     user_id: int | None
     flow: str | None = None
@@ -93,14 +100,24 @@ class Turn:
         return self.arrival is Arrival.GIVEN_UP or (self.retry_wait is not None and not self.kept)
 
 
+def _advisory_key(chat: ChatRef) -> int:
+    """The chat's PostgreSQL advisory lock key: a bigint, Telegram's chat ids as they are
+    (as before), another messenger's in its own range, so its chat 5 never waits for
+    Telegram's chat 5; a clash past that range only makes two chats wait for each other."""
+    if chat.messenger == TELEGRAM:
+        return chat.chat_id
+    digest = hashlib.blake2b(f"{chat.messenger}:{chat.chat_id}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
 class _ChatLocks:
     """In-process locks, one per chat, dropped when nobody holds or waits for them."""
 
     def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[ChatRef, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
-    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+    async def hold(self, chat_id: ChatRef) -> AsyncIterator[None]:
         lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
         self._locks[chat_id] = (lock, users + 1)
         try:
@@ -136,25 +153,26 @@ class ConversationStore:
         self._shared = engine.dialect.name == "postgresql"
 
     @asynccontextmanager
-    async def _cross_process_lock(self, chat_id: int) -> AsyncIterator[None]:
+    async def _cross_process_lock(self, chat: ChatRef) -> AsyncIterator[None]:
         if not self._shared:
             yield
             return
-        connection = await self._locked(chat_id)
+        key = _advisory_key(chat)
+        connection = await self._locked(key)
         try:
             yield
         finally:
             try:
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": chat_id})
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
             finally:
                 await connection.close()
 
-    async def _locked(self, chat_id: int) -> AsyncConnection:
+    async def _locked(self, key: int) -> AsyncConnection:
         """A pooled connection holding the chat's advisory lock; the first use of an
         update, with nothing done yet, so a connection the server dropped is retried."""
-        return await once_more_if_dropped(lambda: self._lock_on_a_connection(chat_id))
+        return await once_more_if_dropped(lambda: self._lock_on_a_connection(key))
 
-    async def _lock_on_a_connection(self, chat_id: int) -> AsyncConnection:
+    async def _lock_on_a_connection(self, key: int) -> AsyncConnection:
         connection = await self._engine.connect()
         try:
             # No transaction around the lock: it would cost a BEGIN and a COMMIT each time.
@@ -167,7 +185,7 @@ class ConversationStore:
                     text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": timeout}
                 )
                 connection.info["lock_timeout"] = timeout
-            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": chat_id})
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
         except BaseException:
             await connection.close()
             raise
@@ -177,6 +195,7 @@ class ConversationStore:
         await connection.execute(
             _statements(connection.dialect.name).save,
             {
+                "messenger": conversation.messenger,
                 "chat_id": conversation.chat_id,
                 "user_id": conversation.user_id,
                 "flow": conversation.flow,
@@ -188,15 +207,18 @@ class ConversationStore:
         )
 
     @asynccontextmanager
-    async def open(self, chat_id: int, user_id: int | None = None) -> AsyncIterator[Conversation]:
+    async def open(
+        self, messenger: str, chat_id: int, user_id: int | None = None
+    ) -> AsyncIterator[Conversation]:
         """Hold the chat's lock, yield its conversation, and write back what changed."""
-        async with self.handle(chat_id, user_id) as turn:
+        async with self.handle(messenger, chat_id, user_id) as turn:
             assert turn.conversation is not None  # without an update there is nothing to skip
             yield turn.conversation
 
     @asynccontextmanager
     async def handle(
         self,
+        messenger: str,
         chat_id: int,
         user_id: int | None = None,
         incoming: Incoming | None = None,
@@ -212,7 +234,8 @@ class ConversationStore:
         An update the caller asks to try again later, or whose handling raised, is not
         marked handled and its conversation not written: it is kept for a later try from
         the same state (``inbound.postpone``), until it has had all its tries."""
-        async with self._locks.hold(chat_id), self._cross_process_lock(chat_id):
+        chat = ChatRef(messenger, chat_id)
+        async with self._locks.hold(chat), self._cross_process_lock(chat):
             async with self._engine.begin() as connection:
                 arrival = Arrival.NEW
                 if incoming is not None:
@@ -222,14 +245,19 @@ class ConversationStore:
                 row = None
                 if arrival is Arrival.NEW:
                     load = _statements(connection.dialect.name).load
-                    row = (await connection.execute(load, {"b_chat_id": chat_id})).first()
+                    row = (
+                        await connection.execute(
+                            load, {"b_messenger": messenger, "b_chat_id": chat_id}
+                        )
+                    ).first()
             if arrival is not Arrival.NEW:
                 yield Turn(arrival, None)
                 return
             conversation = (
-                Conversation(chat_id=chat_id, user_id=user_id)
+                Conversation(messenger=messenger, chat_id=chat_id, user_id=user_id)
                 if row is None
                 else Conversation(
+                    messenger=messenger,
                     chat_id=chat_id,
                     user_id=row.user_id if user_id is None else user_id,
                     flow=row.flow,
@@ -243,13 +271,13 @@ class ConversationStore:
             try:
                 yield turn
                 if turn.retry_wait is not None and incoming is not None:
-                    turn.kept = await self._postpone(incoming.update_id, turn.retry_wait)
+                    turn.kept = await self._postpone(incoming, turn.retry_wait)
                     return
                 await self._finish(conversation, before, incoming)
             except Exception:
                 if incoming is not None:
                     turn.retry_wait = dt.timedelta(0)
-                    turn.kept = await self._postpone(incoming.update_id, turn.retry_wait)
+                    turn.kept = await self._postpone(incoming, turn.retry_wait)
                 raise
 
     async def _finish(
@@ -264,18 +292,18 @@ class ConversationStore:
             if save:
                 await self._save(connection, conversation)
             if incoming is not None:
-                await inbound.mark_handled(connection, incoming.update_id, utcnow())
+                await inbound.mark_handled(connection, incoming, utcnow())
         if save:
             conversation.version += 1
 
-    async def _postpone(self, update_id: int, at_least: dt.timedelta) -> bool:
+    async def _postpone(self, incoming: Incoming, at_least: dt.timedelta) -> bool:
         """Keep the update for a later try; False once it has had all its tries (given
         up). A database that fails here too leaves it to the lease: kept all the same."""
         try:
             async with self._engine.begin() as connection:
-                return await inbound.postpone(
-                    connection, update_id, utcnow(), self._retry, at_least
-                )
+                return await inbound.postpone(connection, incoming, utcnow(), self._retry, at_least)
         except Exception:
-            log.warning("could not postpone update %s; its lease will bring it back", update_id)
+            log.warning(
+                "could not postpone update %s; its lease will bring it back", incoming.update_id
+            )
             return True

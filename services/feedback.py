@@ -119,6 +119,7 @@ def visit_is_over(status: str, ends_at: dt.datetime | None, now: dt.datetime) ->
 class Rater:
     """Who pressed: the booking's own user, in the chat it was booked from."""
 
+    messenger: str
     user_id: int
     chat_id: int
 
@@ -129,7 +130,8 @@ async def _own_booking(
     """The booking, if it is the rater's and its visit is over; RatingRefused otherwise
     (unknown, another's, cancelled, or still ahead: a forged button learns nothing)."""
     booking = await session.get(Booking, booking_id)
-    if booking is None or (booking.telegram_user_id, booking.chat_id) != (
+    if booking is None or (booking.messenger, booking.user_id, booking.chat_id) != (
+        rater.messenger,
         rater.user_id,
         rater.chat_id,
     ):

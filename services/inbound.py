@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.settings import Settings
@@ -91,8 +91,9 @@ class FloodLimit:
 
 @dataclass(frozen=True)
 class Incoming:
-    """An update as it arrived, its body already encrypted."""
+    """An update as it arrived from a messenger, its body already encrypted."""
 
+    messenger: str
     update_id: int
     chat_id: int | None
     user_id: int | None
@@ -119,12 +120,16 @@ def _statements(dialect: str) -> SimpleNamespace:
     """Built once per dialect, with bound parameters: they run on every update, and
     building a statement costs more than SQLite takes to run it."""
     insert = insert_for(dialect)
-    recent = (_c.user_id == bindparam("b_user_id"), _c.received_at > bindparam("b_since"))
-    this = _c.update_id == bindparam("b_update_id")
+    recent = (
+        _c.messenger == bindparam("b_messenger"),
+        _c.user_id == bindparam("b_user_id"),
+        _c.received_at > bindparam("b_since"),
+    )
+    this = and_(_c.messenger == bindparam("b_messenger"), _c.update_id == bindparam("b_update_id"))
     return SimpleNamespace(
         # Column values come as the parameters of each execution.
         store=insert(_table)
-        .on_conflict_do_nothing(index_elements=["update_id"])
+        .on_conflict_do_nothing(index_elements=["messenger", "update_id"])
         .returning(_c.update_id),
         earlier=select(_c.handled_at, _c.attempts, _c.throttled, _c.lease_until).where(this),
         again=update(_table)
@@ -161,6 +166,7 @@ async def arrive(
     stored = await connection.scalar(
         run.store,
         {
+            "messenger": incoming.messenger,
             "update_id": incoming.update_id,
             "chat_id": incoming.chat_id,
             "user_id": incoming.user_id,
@@ -170,12 +176,16 @@ async def arrive(
             "attempts": 1,
         },
     )
-    key = {"b_update_id": incoming.update_id}
+    key = _key(incoming)
     if stored is None:
-        return await _again(connection, incoming.update_id, now, lease, retry)
+        return await _again(connection, incoming, now, lease, retry)
     if flood is None or incoming.user_id is None:
         return Arrival.NEW
-    window = {"b_user_id": incoming.user_id, "b_since": now - flood.window}
+    window = {
+        "b_messenger": incoming.messenger,
+        "b_user_id": incoming.user_id,
+        "b_since": now - flood.window,
+    }
     if (await connection.scalar(run.recent, window) or 0) <= flood.updates:
         return Arrival.NEW
     told = await connection.scalar(run.noticed, window)
@@ -184,9 +194,13 @@ async def arrive(
     return Arrival.DROPPED if told else Arrival.SLOW_DOWN
 
 
+def _key(incoming: Incoming) -> dict[str, object]:
+    return {"b_messenger": incoming.messenger, "b_update_id": incoming.update_id}
+
+
 async def _again(
     connection: AsyncConnection,
-    update_id: int,
+    incoming: Incoming,
     now: dt.datetime,
     lease: dt.timedelta,
     retry: RetryPolicy,
@@ -194,7 +208,7 @@ async def _again(
     """An update stored before: handled (no second effect), waiting for its next try, one
     more try, or one try too many (a worker that died on it every time)."""
     run = _statements(connection.dialect.name)
-    key = {"b_update_id": update_id}
+    key = _key(incoming)
     row = (await connection.execute(run.earlier, key)).one()
     if row.handled_at is not None:
         return Arrival.SEEN
@@ -209,7 +223,7 @@ async def _again(
 
 async def postpone(
     connection: AsyncConnection,
-    update_id: int,
+    incoming: Incoming,
     now: dt.datetime,
     retry: RetryPolicy,
     at_least: dt.timedelta = dt.timedelta(0),
@@ -218,7 +232,7 @@ async def postpone(
     grows with each failure (and at least ``at_least``, e.g. Telegram's retry_after).
     False when it has had all its tries: then it is given up (the caller tells the chat)."""
     run = _statements(connection.dialect.name)
-    key = {"b_update_id": update_id}
+    key = _key(incoming)
     attempts = await connection.scalar(run.attempts, key)
     if attempts is None:
         return False
@@ -230,24 +244,29 @@ async def postpone(
     return True
 
 
-async def mark_handled(connection: AsyncConnection, update_id: int, now: dt.datetime) -> None:
+async def mark_handled(connection: AsyncConnection, incoming: Incoming, now: dt.datetime) -> None:
     """Part of the transaction that saves the chat's state after the update."""
     await connection.execute(
-        _statements(connection.dialect.name).handled, {"b_update_id": update_id, "b_now": now}
+        _statements(connection.dialect.name).handled, {**_key(incoming), "b_now": now}
     )
 
 
 async def claim_stalled(
-    engine: AsyncEngine, now: dt.datetime, lease: dt.timedelta, limit: int = 50
+    engine: AsyncEngine, messenger: str, now: dt.datetime, lease: dt.timedelta, limit: int = 50
 ) -> Claimed:
-    """Stored updates nobody finished (their worker died, the database failed midway, the
-    Bot API refused the answer) whose time has come, oldest first, leased to the caller so
-    other workers leave them alone; and the chats of those given up for their age."""
+    """A messenger's stored updates nobody finished (their worker died, the database failed
+    midway, the Bot API refused the answer) whose time has come, oldest first, leased to
+    the caller so other workers leave them alone; and the chats of those given up for their
+    age."""
     async with engine.begin() as connection:
         expired = (
             await connection.execute(
                 update(_table)
-                .where(_c.handled_at.is_(None), _c.received_at < now - GIVE_UP)
+                .where(
+                    _c.messenger == messenger,
+                    _c.handled_at.is_(None),
+                    _c.received_at < now - GIVE_UP,
+                )
                 .values(handled_at=now, body=None, throttled="expired")
                 .returning(_c.chat_id)
             )
@@ -257,7 +276,7 @@ async def claim_stalled(
         given_up = [row.chat_id for row in expired if row.chat_id is not None]
         query = (
             select(_c.update_id, _c.body)
-            .where(_c.handled_at.is_(None), _c.lease_until < now)
+            .where(_c.messenger == messenger, _c.handled_at.is_(None), _c.lease_until < now)
             .order_by(_c.update_id)
             .limit(limit)
         )
@@ -268,7 +287,7 @@ async def claim_stalled(
             # Leased, and no longer waiting: handling it counts as its next try (arrive()).
             await connection.execute(
                 update(_table)
-                .where(_c.update_id.in_([row.update_id for row in rows]))
+                .where(_c.messenger == messenger, _c.update_id.in_([row.update_id for row in rows]))
                 .values(lease_until=now + lease, throttled=None)
             )
     stalled = [Stalled(row.update_id, row.body) for row in rows if row.body is not None]
@@ -284,8 +303,12 @@ async def forget_before(engine: AsyncEngine, now: dt.datetime) -> int:
     return int(result.rowcount or 0)
 
 
-async def highest_update_id(engine: AsyncEngine) -> int:
-    """The highest update_id stored (0 when none): a local Bot API (the shell's emulator)
-    numbers its updates after it, so a new run's updates are never taken for ones handled."""
+async def highest_update_id(engine: AsyncEngine, messenger: str) -> int:
+    """The highest update_id stored for a messenger (0 when none): a local Bot API (the
+    shell's emulator) numbers its updates after it, so a new run's updates are never taken
+    for ones handled."""
     async with engine.connect() as connection:
-        return int(await connection.scalar(select(func.max(_c.update_id))) or 0)
+        highest = await connection.scalar(
+            select(func.max(_c.update_id)).where(_c.messenger == messenger)
+        )
+        return int(highest or 0)

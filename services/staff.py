@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.booking import BookingView, booking_view
 from services.clock import TEHRAN
+from services.identity import ChatRef, UserRef
 from services.storage.db import insert_for
 from services.storage.models import Booking, Office, OfficeLinkCode, OfficeStaff, StaffCard
 
@@ -29,6 +30,7 @@ AGENDA_YEARS = range(2000, 3000)
 class CardPlace:
     """Where a booking's card is: a message in the office's chat."""
 
+    messenger: str
     chat_id: int
     message_id: int
 
@@ -72,8 +74,8 @@ async def new_link_code(
 async def link_chat(
     sessions: async_sessionmaker[AsyncSession],
     code: str,
-    chat_id: int,
-    telegram_user_id: int,
+    chat: ChatRef,
+    user_id: int,
     user_name: str,
     now: dt.datetime,
 ) -> LinkedOffice:
@@ -86,9 +88,11 @@ async def link_chat(
         office = await session.get(Office, link.office_id)
         assert office is not None
         link.used_at = now
-        office.staff_chat_id = chat_id
+        office.staff_messenger, office.staff_chat_id = chat.messenger, chat.chat_id
         await session.merge(
-            OfficeStaff(office_id=office.id, telegram_user_id=telegram_user_id, name=user_name)
+            OfficeStaff(
+                office_id=office.id, messenger=chat.messenger, user_id=user_id, name=user_name
+            )
         )
         return LinkedOffice(office.id, office.name)
 
@@ -99,31 +103,38 @@ async def unlink_office(sessions: async_sessionmaker[AsyncSession], office_code:
         office = await session.scalar(select(Office).where(Office.code == office_code))
         if office is None:
             return False
-        office.staff_chat_id = None
+        office.staff_messenger, office.staff_chat_id = None, None
         await session.execute(delete(OfficeStaff).where(OfficeStaff.office_id == office.id))
         return True
 
 
 async def office_of_chat(
-    sessions: async_sessionmaker[AsyncSession], chat_id: int
+    sessions: async_sessionmaker[AsyncSession], chat: ChatRef
 ) -> LinkedOffice | None:
     async with sessions() as session:
-        office = await session.scalar(select(Office).where(Office.staff_chat_id == chat_id))
+        office = await session.scalar(
+            select(Office).where(
+                Office.staff_messenger == chat.messenger, Office.staff_chat_id == chat.chat_id
+            )
+        )
         return None if office is None else LinkedOffice(office.id, office.name)
 
 
-async def office_chat(sessions: async_sessionmaker[AsyncSession], office_id: int) -> int | None:
-    """The chat the office's staff linked, if any."""
+async def office_chat(sessions: async_sessionmaker[AsyncSession], office_id: int) -> ChatRef | None:
+    """The chat the office's staff linked, if any, on whichever messenger it is."""
     async with sessions() as session:
         office = await session.get(Office, office_id)
-        return None if office is None else office.staff_chat_id
+        if office is None or office.staff_chat_id is None or office.staff_messenger is None:
+            return None
+        return ChatRef(office.staff_messenger, office.staff_chat_id)
 
 
 async def is_registered_staff(
-    sessions: async_sessionmaker[AsyncSession], office_id: int, telegram_user_id: int
+    sessions: async_sessionmaker[AsyncSession], office_id: int, user: UserRef
 ) -> bool:
     async with sessions() as session:
-        return await session.get(OfficeStaff, (office_id, telegram_user_id)) is not None
+        key = (office_id, user.messenger, user.user_id)
+        return await session.get(OfficeStaff, key) is not None
 
 
 async def agenda(
@@ -149,7 +160,7 @@ async def agenda(
 async def card_of(sessions: async_sessionmaker[AsyncSession], booking_id: int) -> CardPlace | None:
     async with sessions() as session:
         card = await session.get(StaffCard, booking_id)
-        return None if card is None else CardPlace(card.chat_id, card.message_id)
+        return None if card is None else CardPlace(card.messenger, card.chat_id, card.message_id)
 
 
 async def remember_card(
@@ -162,9 +173,14 @@ async def remember_card(
     buttons should go: one card a booking, so no old buttons are pressed by mistake)."""
     async with sessions() as session, session.begin():
         card = await session.get(StaffCard, booking_id, with_for_update=True)
-        old = None if card is None else CardPlace(card.chat_id, card.message_id)
+        old = None if card is None else CardPlace(card.messenger, card.chat_id, card.message_id)
         # An upsert: the delivery and a clerk's press may both draw a new card at once.
-        values = {"chat_id": place.chat_id, "message_id": place.message_id, "updated_at": now}
+        values = {
+            "messenger": place.messenger,
+            "chat_id": place.chat_id,
+            "message_id": place.message_id,
+            "updated_at": now,
+        }
         insert = insert_for(session.get_bind().dialect.name)
         await session.execute(
             insert(StaffCard)

@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, and_, delete, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.identity import ChatRef
 from services.staff import CODE_ALPHABET, CODE_LENGTH, LINK_CODE_HOURS
 from services.storage.models import (
     SUPERVISION_SCOPES,
@@ -76,7 +77,7 @@ class ScopeView:
 
 @dataclass(frozen=True)
 class LinkedSupervisor:
-    chat_id: int
+    chat: ChatRef
     scope: ScopeView
 
 
@@ -84,7 +85,7 @@ class LinkedSupervisor:
 class SupervisorChat:
     """A linked chat and every scope it holds (for ``pishkhan supervisor list``)."""
 
-    chat_id: int
+    chat: ChatRef
     scopes: tuple[ScopeView, ...]
     members: int
 
@@ -139,15 +140,20 @@ def _link_condition(office: Office) -> ColumnElement[bool]:
     )
 
 
-async def chats_covering(session: AsyncSession, office: Office) -> list[int]:
+def _in(chat: ChatRef) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The rows of one chat of one messenger."""
+    return SupervisorLink.messenger == chat.messenger, SupervisorLink.chat_id == chat.chat_id
+
+
+async def chats_covering(session: AsyncSession, office: Office) -> list[ChatRef]:
     """Every supervisor chat whose scope takes in the office, each once."""
-    rows = await session.scalars(
-        select(SupervisorLink.chat_id)
+    rows = await session.execute(
+        select(SupervisorLink.messenger, SupervisorLink.chat_id)
         .where(_link_condition(office))
         .distinct()
-        .order_by(SupervisorLink.chat_id)
+        .order_by(SupervisorLink.messenger, SupervisorLink.chat_id)
     )
-    return list(rows)
+    return [ChatRef(row.messenger, row.chat_id) for row in rows]
 
 
 async def resolve_scope(session: AsyncSession, kind: str, value: str) -> Scope:
@@ -235,8 +241,8 @@ def _same_scope(link: ScopeTarget, other: ScopeTarget) -> bool:
 async def link_supervisor_chat(
     sessions: async_sessionmaker[AsyncSession],
     code: str,
-    chat_id: int,
-    telegram_user_id: int,
+    chat: ChatRef,
+    user_id: int,
     user_name: str,
     now: dt.datetime,
 ) -> LinkedSupervisor:
@@ -247,13 +253,12 @@ async def link_supervisor_chat(
         if link_code is None or link_code.used_at is not None or link_code.expires_at <= now:
             raise SuperviseRefused
         link_code.used_at = now
-        held = await session.scalars(
-            select(SupervisorLink).where(SupervisorLink.chat_id == chat_id)
-        )
+        held = await session.scalars(select(SupervisorLink).where(*_in(chat)))
         if not any(_same_scope(link, link_code) for link in held):
             session.add(
                 SupervisorLink(
-                    chat_id=chat_id,
+                    messenger=chat.messenger,
+                    chat_id=chat.chat_id,
                     scope=link_code.scope,
                     office_id=link_code.office_id,
                     province=link_code.province,
@@ -262,74 +267,82 @@ async def link_supervisor_chat(
                 )
             )
         await session.merge(
-            SupervisorMember(chat_id=chat_id, telegram_user_id=telegram_user_id, name=user_name)
+            SupervisorMember(
+                messenger=chat.messenger, chat_id=chat.chat_id, user_id=user_id, name=user_name
+            )
         )
-        return LinkedSupervisor(chat_id, await scope_view(session, link_code))
+        return LinkedSupervisor(chat, await scope_view(session, link_code))
 
 
 async def links_of_chat(
-    sessions: async_sessionmaker[AsyncSession], chat_id: int
+    sessions: async_sessionmaker[AsyncSession], chat: ChatRef
 ) -> list[SupervisorLink]:
     """The chat's scopes (none: not a supervisor chat)."""
     async with sessions() as session:
         rows = await session.scalars(
-            select(SupervisorLink)
-            .where(SupervisorLink.chat_id == chat_id)
-            .order_by(SupervisorLink.id)
+            select(SupervisorLink).where(*_in(chat)).order_by(SupervisorLink.id)
         )
         return list(rows)
 
 
 async def scopes_of_chat(
-    sessions: async_sessionmaker[AsyncSession], chat_id: int
+    sessions: async_sessionmaker[AsyncSession], chat: ChatRef
 ) -> list[ScopeView]:
     async with sessions() as session:
         links = await session.scalars(
-            select(SupervisorLink)
-            .where(SupervisorLink.chat_id == chat_id)
-            .order_by(SupervisorLink.id)
+            select(SupervisorLink).where(*_in(chat)).order_by(SupervisorLink.id)
         )
         return [await scope_view(session, link) for link in links]
 
 
-async def chat_covers_office(session: AsyncSession, chat_id: int, office: Office) -> bool:
+async def chat_covers_office(session: AsyncSession, chat: ChatRef, office: Office) -> bool:
     found = await session.scalar(
-        select(SupervisorLink.id)
-        .where(SupervisorLink.chat_id == chat_id, _link_condition(office))
-        .limit(1)
+        select(SupervisorLink.id).where(*_in(chat), _link_condition(office)).limit(1)
     )
     return found is not None
 
 
 async def is_supervisor_member(
-    sessions: async_sessionmaker[AsyncSession], chat_id: int, telegram_user_id: int
+    sessions: async_sessionmaker[AsyncSession], chat: ChatRef, user_id: int
 ) -> bool:
     async with sessions() as session:
-        return await session.get(SupervisorMember, (chat_id, telegram_user_id)) is not None
+        key = (chat.messenger, chat.chat_id, user_id)
+        return await session.get(SupervisorMember, key) is not None
 
 
 async def supervisor_chats(sessions: async_sessionmaker[AsyncSession]) -> list[SupervisorChat]:
     async with sessions() as session:
         links = list(
             await session.scalars(
-                select(SupervisorLink).order_by(SupervisorLink.chat_id, SupervisorLink.id)
+                select(SupervisorLink).order_by(
+                    SupervisorLink.messenger, SupervisorLink.chat_id, SupervisorLink.id
+                )
             )
         )
-        members = list(await session.scalars(select(SupervisorMember.chat_id)))
-        chats: dict[int, list[ScopeView]] = {}
+        members = [
+            ChatRef(row.messenger, row.chat_id)
+            for row in await session.execute(
+                select(SupervisorMember.messenger, SupervisorMember.chat_id)
+            )
+        ]
+        chats: dict[ChatRef, list[ScopeView]] = {}
         for link in links:
-            chats.setdefault(link.chat_id, []).append(await scope_view(session, link))
+            chat = ChatRef(link.messenger, link.chat_id)
+            chats.setdefault(chat, []).append(await scope_view(session, link))
         return [
-            SupervisorChat(chat_id, tuple(scopes), members.count(chat_id))
-            for chat_id, scopes in chats.items()
+            SupervisorChat(chat, tuple(scopes), members.count(chat))
+            for chat, scopes in chats.items()
         ]
 
 
-async def unlink_supervisor_chat(sessions: async_sessionmaker[AsyncSession], chat_id: int) -> int:
+async def unlink_supervisor_chat(sessions: async_sessionmaker[AsyncSession], chat: ChatRef) -> int:
     """Forgets the chat's scopes and members; returns how many scopes it held."""
     async with sessions() as session, session.begin():
-        removed = await session.execute(
-            delete(SupervisorLink).where(SupervisorLink.chat_id == chat_id)
+        removed = await session.execute(delete(SupervisorLink).where(*_in(chat)))
+        await session.execute(
+            delete(SupervisorMember).where(
+                SupervisorMember.messenger == chat.messenger,
+                SupervisorMember.chat_id == chat.chat_id,
+            )
         )
-        await session.execute(delete(SupervisorMember).where(SupervisorMember.chat_id == chat_id))
         return int(removed.rowcount)  # type: ignore[attr-defined]

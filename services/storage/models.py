@@ -26,6 +26,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from services.identity import TELEGRAM
+
 # Stable constraint names so Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -38,6 +40,8 @@ NAMING_CONVENTION = {
 # Telegram ids exceed 32 bits; SQLite needs INTEGER for an auto-incrementing primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
+# Which messenger a chat or user id belongs to: ids of two messengers are two people.
+MessengerName = String(16)
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
@@ -180,6 +184,7 @@ class Office(Base):
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
     # Counter side (filled in when staff link a group or an operator sets an endpoint).
     staff_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    staff_messenger: Mapped[str | None] = mapped_column(MessengerName)
     webhook_url: Mapped[str | None] = mapped_column(Text)
     webhook_secret_enc: Mapped[str | None] = mapped_column(Text)
     webhook_disabled_at: Mapped[dt.datetime | None] = mapped_column()
@@ -296,7 +301,7 @@ class Booking(Base):
             sqlite_where=text(f"status IN {HOLDING_STATUSES}"),
             postgresql_where=text(f"status IN {HOLDING_STATUSES}"),
         ),
-        Index("ix_bookings_user_status", "telegram_user_id", "status"),
+        Index("ix_bookings_user_status", "messenger", "user_id", "status"),
         Index("ix_bookings_office_start", "office_id", "starts_at"),
         # Finding visits that are over, to ask for a rating (services.feedback).
         Index("ix_bookings_status_ends", "status", "ends_at"),
@@ -307,7 +312,9 @@ class Booking(Base):
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
     service_key: Mapped[str] = mapped_column(ForeignKey("services.key"))
     slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id"), index=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    # The citizen who booked, on the messenger they booked on.
+    messenger: Mapped[str] = mapped_column(MessengerName, server_default=TELEGRAM)
+    user_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     # Keyed hash (HMAC) for lookups; the code itself only encrypted.
     national_code_hash: Mapped[str] = mapped_column(String(64))
@@ -363,6 +370,7 @@ class StaffCard(Base):
     booking_id: Mapped[int] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
     )
+    messenger: Mapped[str] = mapped_column(MessengerName, server_default=TELEGRAM)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -411,6 +419,7 @@ class DialogState(Base):
 
     __tablename__ = "dialog_states"
 
+    messenger: Mapped[str] = mapped_column(MessengerName, primary_key=True, server_default=TELEGRAM)
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     user_id: Mapped[int | None] = mapped_column(BigInteger)
     flow: Mapped[str | None] = mapped_column(String(32))
@@ -431,7 +440,7 @@ class InboundUpdate(Base):
 
     __tablename__ = "inbound_updates"
     __table_args__ = (
-        Index("ix_inbound_updates_user_received", "user_id", "received_at"),
+        Index("ix_inbound_updates_user_received", "messenger", "user_id", "received_at"),
         Index(
             "ix_inbound_updates_unhandled",
             "update_id",
@@ -440,6 +449,8 @@ class InboundUpdate(Base):
         ),
     )
 
+    # Each messenger numbers its updates on its own.
+    messenger: Mapped[str] = mapped_column(MessengerName, primary_key=True, server_default=TELEGRAM)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     user_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -479,7 +490,8 @@ class OfficeStaff(Base):
     office_id: Mapped[int] = mapped_column(
         ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True
     )
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    messenger: Mapped[str] = mapped_column(MessengerName, primary_key=True, server_default=TELEGRAM)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -564,13 +576,15 @@ class Complaint(Base):
         CheckConstraint(f"kind IN {COMPLAINT_KINDS}", name="kind_known"),
         CheckConstraint(f"status IN {COMPLAINT_STATUSES}", name="status_known"),
         Index("ix_complaints_office_created", "office_id", "created_at"),
+        Index("ix_complaints_user", "messenger", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    messenger: Mapped[str] = mapped_column(MessengerName, server_default=TELEGRAM)
+    user_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     citizen_name: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(24))
@@ -642,6 +656,7 @@ class SupervisorLink(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    messenger: Mapped[str] = mapped_column(MessengerName, server_default=TELEGRAM)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     scope: Mapped[str] = mapped_column(String(16))
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
@@ -657,7 +672,8 @@ class SupervisorMember(Base):
 
     __tablename__ = "supervisor_members"
 
+    messenger: Mapped[str] = mapped_column(MessengerName, primary_key=True, server_default=TELEGRAM)
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
