@@ -319,7 +319,7 @@ async def test_stats_count_the_bookings_and_ratings_of_the_days_shown(world: Wor
     rated = bookings[0]
     async with world.deps.sessions() as session, session.begin():  # the visit is over
         await session.execute(update(Booking).where(Booking.id == rated.id).values(status="done"))
-    owner = Rater(rated.telegram_user_id, rated.chat_id)
+    owner = Rater(rated.messenger, rated.user_id, rated.chat_id)
     assert await rate(world.deps.sessions, rated.id, owner, 4, tehran_now()) is Outcome.RECORDED
 
     office = world.deps.directory.index.offices[rated.office_id]

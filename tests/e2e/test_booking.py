@@ -169,9 +169,7 @@ async def _confirmed_booking(world: World, citizen: Person) -> Booking:
     await book_to_summary(citizen)
     await citizen.presses(texts.BOOK_CONFIRM)
     async with world.deps.sessions() as session:
-        booking = await session.scalar(
-            select(Booking).where(Booking.telegram_user_id == citizen.id)
-        )
+        booking = await session.scalar(select(Booking).where(Booking.user_id == citizen.id))
         assert booking is not None
         return booking
 

@@ -16,6 +16,7 @@ from dialogs.formatting import fa_date
 from nlp.tracking import format_tracking_code, new_complaint_code
 from services.clock import tehran_now
 from services.complaints import ComplaintDraft, act, file_complaint
+from services.identity import TELEGRAM, ChatRef, UserRef
 from services.locator import OfficeEntry
 from services.storage.models import Complaint, OutboxEvent
 from tests.helpers.after_visit import (
@@ -61,7 +62,7 @@ async def filed(world: World, office: OfficeEntry, minutes_ago: int) -> Filed:
         ComplaintDraft(
             office_id=office.id,
             booking_id=None,
-            telegram_user_id=CITIZEN,
+            citizen=UserRef(TELEGRAM, CITIZEN),
             chat_id=CITIZEN,
             citizen_name="مریم احمدی",
             kind="overcharged",
@@ -91,7 +92,7 @@ async def test_a_county_chat_sees_its_open_complaints_oldest_first(world: World)
         done.id,
         "resolved",
         tehran_now(),
-        chat_id=TEHRAN_SUPERVISORS,
+        chat=ChatRef(TELEGRAM, TEHRAN_SUPERVISORS),
         actor_ref="1",
     )
 
@@ -146,7 +147,7 @@ async def test_more_than_ten_come_in_pages(world: World) -> None:
         complaints[3].id,
         "resolved",
         tehran_now(),
-        chat_id=TEHRAN_SUPERVISORS,
+        chat=ChatRef(TELEGRAM, TEHRAN_SUPERVISORS),
         actor_ref="1",
     )
     third = await desk.presses(texts.OPEN_MORE, message_id=first.last.message_id)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from dialogs import texts
 from dialogs.formatting import fa_day
 from services.clock import tehran_now
+from services.identity import TELEGRAM
 from services.places import locate
 from services.scheduling import availability
 from services.storage.models import Office
@@ -135,11 +136,11 @@ async def test_a_step_left_by_a_deploy_is_dropped_politely(world: World) -> None
     """A draft stored by an older version the bot no longer reads: said so, and the message
     handled as if no step waited (no national code step taking the words)."""
     leila = world.client.person(8109, "لیلا")
-    async with world.deps.conversations.open(leila.chat_id, leila.id) as conversation:
+    async with world.deps.conversations.open(TELEGRAM, leila.chat_id, leila.id) as conversation:
         conversation.flow, conversation.step = "book", "national_code"
         conversation.data = {"v": 99, "office": 1, "service": "passport_issue"}
     reply = await leila.says("سلام")
     assert reply.messages[0].text == texts.STEP_LEFT_BEHIND
     assert reply.last.text.startswith("سلام")
-    async with world.deps.conversations.open(leila.chat_id, leila.id) as conversation:
+    async with world.deps.conversations.open(TELEGRAM, leila.chat_id, leila.id) as conversation:
         assert conversation.flow is None

@@ -17,6 +17,7 @@ from services.booking import BookingRequest, book, cancel, change_status, resche
 from services.catalogue import service_details
 from services.clock import TEHRAN as TEHRAN_TZ
 from services.clock import tehran_now
+from services.identity import TELEGRAM, ChatRef, UserRef
 from services.scheduling import availability
 from services.storage.models import Booking, Office, OutboxEvent
 from tests.helpers.booking import NATIONAL_CODE, book_to_summary
@@ -177,7 +178,7 @@ async def test_a_burst_of_bookings_reaches_the_group_within_telegrams_limits(
                 office_id=office.id,
                 service_key=SERVICE,
                 starts_at=starts[n % len(starts)],
-                telegram_user_id=90_000 + n,
+                citizen=UserRef(TELEGRAM, 90_000 + n),
                 chat_id=90_000 + n,
                 national_code=valid_national_code(500 + n),
                 mobile="09121234567",
@@ -225,7 +226,7 @@ async def test_telegrams_retry_after_is_waited_out_and_nothing_is_lost(world: Wo
             world.deps.rules,
             BookingRequest(
                 office_id=office.id, service_key=SERVICE, starts_at=start,
-                telegram_user_id=91_000 + n, chat_id=91_000 + n,
+                citizen=UserRef(TELEGRAM, 91_000 + n), chat_id=91_000 + n,
                 national_code=valid_national_code(700 + n), mobile="09121234567",
                 citizen_name=None, idempotency_key=f"strict:{n}",
             ),
@@ -288,7 +289,14 @@ async def test_the_card_follows_the_booking_whoever_changes_it(world: World) -> 
     assert free is not None
     times = [t.starts_at for day in sorted(free.times) for t in free.times[day]]
     later = next(start for start in times if start != booking.starts_at)
-    await reschedule(world.deps.sessions, world.deps.rules, booking.id, 8502, later, tehran_now())
+    await reschedule(
+        world.deps.sessions,
+        world.deps.rules,
+        booking.id,
+        UserRef(TELEGRAM, 8502),
+        later,
+        tehran_now(),
+    )
     moved = await card_once(world, group, card.message_id, "🔁 زمان نوبت تغییر کرد — توسط شهروند")
     assert f"ساعت {fa_time(later.astimezone(TEHRAN_TZ))}\n" in moved.text
     assert moved.labels == card.labels
@@ -301,7 +309,9 @@ async def test_the_card_follows_the_booking_whoever_changes_it(world: World) -> 
     assert texts.STAFF_CONFIRM not in confirmed.labels
     assert texts.STAFF_ARRIVED in confirmed.labels
 
-    await cancel(world.deps.sessions, world.deps.rules, booking.id, 8502, tehran_now())
+    await cancel(
+        world.deps.sessions, world.deps.rules, booking.id, UserRef(TELEGRAM, 8502), tehran_now()
+    )
     gone = await card_once(world, group, card.message_id, "❌ نوبت لغو شد — توسط شهروند")
     assert gone.text.startswith("❌ نوبت لغو شده")
     assert gone.labels == []
@@ -344,14 +354,16 @@ async def test_a_card_brought_back_from_a_digest_is_the_one_kept_current(world: 
     assert free is not None
     starts = [t.starts_at for day in sorted(free.times) for t in free.times[day]][:2]
     seq = (await world.client.state())["seq"]
-    PACE.note(group)  # the group just got a message: the next ones wait and go together
+    PACE.note(
+        ChatRef(TELEGRAM, group)
+    )  # the group just got a message: the next ones wait and go together
     views = []
     for n, start in enumerate(starts):
         view, _ = await book(
             world.deps.sessions, world.deps.vault, world.deps.rules,
             BookingRequest(
                 office_id=office.id, service_key=SERVICE, starts_at=start,
-                telegram_user_id=92_000 + n, chat_id=92_000 + n,
+                citizen=UserRef(TELEGRAM, 92_000 + n), chat_id=92_000 + n,
                 national_code=valid_national_code(900 + n), mobile="09121234567",
                 citizen_name=f"شهروند {n}", idempotency_key=f"digest:{n}",
             ),

@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY
 from dialogs import texts
 from services.booking import BookingRequest, book
 from services.clock import tehran_now
+from services.identity import TELEGRAM, UserRef
 from services.scheduling import availability
 from services.staff import new_link_code
 from services.storage.models import Office
@@ -74,7 +75,8 @@ async def test_a_delivery_telegram_refuses_with_429_is_postponed_and_counted(
         world.deps.rules,
         BookingRequest(
             office_id=office.id, service_key=SERVICE, starts_at=start,
-            telegram_user_id=92_001, chat_id=92_001, national_code=valid_national_code(900),
+            citizen=UserRef(TELEGRAM, 92_001), chat_id=92_001,
+            national_code=valid_national_code(900),
             mobile="09121234567", citizen_name=None, idempotency_key="metrics:1",
         ),
         tehran_now(),

@@ -25,6 +25,7 @@ from bot.webhook import SECRET_HEADER, add_webhook_route
 from dialogs import texts
 from emulator import BotApiEmulator, EmulatorClient
 from services import inbound
+from services.identity import TELEGRAM
 from services.settings import Settings
 from services.storage.models import Booking, DialogState, InboundUpdate, OutboxEvent, utcnow
 from tests.helpers.booking import book_to_summary
@@ -177,7 +178,10 @@ async def stored_unfinished(
     body = hooked.deps.vault.encrypt(json.dumps(update))
     async with hooked.deps.engine.begin() as connection:
         return await inbound.arrive(
-            connection, inbound.Incoming(update["update_id"], chat, chat, body), received, lease
+            connection,
+            inbound.Incoming(TELEGRAM, update["update_id"], chat, chat, body),
+            received,
+            lease,
         )
 
 

@@ -10,6 +10,7 @@ from nlp.extract import check_digit
 from nlp.tracking import new_tracking_code
 from services.booking import BookingRequest
 from services.clock import TEHRAN
+from services.identity import TELEGRAM, UserRef
 from services.importing import import_catalogue
 from services.privacy import Vault
 from services.scheduling import BookingRules
@@ -72,7 +73,7 @@ def request(
         office_id=office_id,
         service_key=service,
         starts_at=starts_at,
-        telegram_user_id=user,
+        citizen=UserRef(TELEGRAM, user),
         chat_id=user,
         national_code=national_code,
         mobile="09121234567",

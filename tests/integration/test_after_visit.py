@@ -35,6 +35,7 @@ from services.feedback import (
     rate,
     rate_wait,
 )
+from services.identity import TELEGRAM, ChatRef, UserRef
 from services.reports import CSV_HEADER, figures_csv, office_figures
 from services.storage.models import (
     Complaint,
@@ -104,14 +105,14 @@ async def _supervisor(
     sessions: async_sessionmaker[AsyncSession], chat_id: int, kind: str, value: str
 ) -> None:
     code, _ = await new_supervisor_code(sessions, kind, value, NOW)
-    await link_supervisor_chat(sessions, code, chat_id, chat_id, "ناظر", NOW)
+    await link_supervisor_chat(sessions, code, ChatRef(TELEGRAM, chat_id), chat_id, "ناظر", NOW)
 
 
 def _draft(office_id: int, key: str, description: str = "ازم پول اضافه گرفتن") -> ComplaintDraft:
     return ComplaintDraft(
         office_id=office_id,
         booking_id=None,
-        telegram_user_id=501,
+        citizen=UserRef(TELEGRAM, 501),
         chat_id=501,
         citizen_name="مریم احمدی",
         kind="overcharged",
@@ -141,12 +142,17 @@ async def test_each_scope_covers_exactly_its_offices(
         "SHM-1": [-3],
         "KRJ-1": [-5],
     }
-    links = {chat: await links_of_chat(sessions, chat) for chat in (-1, -2, -3, -4, -5)}
+    links = {
+        chat: await links_of_chat(sessions, ChatRef(TELEGRAM, chat))
+        for chat in (-1, -2, -3, -4, -5)
+    }
     async with sessions() as session:
         for code, chats in expected.items():
             office = await session.get(Office, offices[code].id)
             assert office is not None
-            assert await chats_covering(session, office) == chats, code
+            assert await chats_covering(session, office) == [
+                ChatRef(TELEGRAM, chat) for chat in chats
+            ], code
             # The Python rule and the SQL rule agree.
             for chat, held in links.items():
                 assert any(covers(link, office) for link in held) == (chat in chats), code
@@ -179,14 +185,16 @@ async def test_a_supervise_code_works_once_and_not_after_it_expires(
     code, view = await new_supervisor_code(sessions, "county", "تهران/تهران", NOW, hours=1)
     assert (view.scope, view.province, view.county) == ("county", "تهران", "تهران")
     with pytest.raises(SuperviseRefused):
-        await link_supervisor_chat(sessions, code, -7, 7, "x", NOW + dt.timedelta(hours=2))
-    linked = await link_supervisor_chat(sessions, code.lower(), -7, 7, "x", NOW)
+        await link_supervisor_chat(
+            sessions, code, ChatRef(TELEGRAM, -7), 7, "x", NOW + dt.timedelta(hours=2)
+        )
+    linked = await link_supervisor_chat(sessions, code.lower(), ChatRef(TELEGRAM, -7), 7, "x", NOW)
     assert linked.scope.county == "تهران"
     with pytest.raises(SuperviseRefused):
-        await link_supervisor_chat(sessions, code, -8, 8, "y", NOW)
+        await link_supervisor_chat(sessions, code, ChatRef(TELEGRAM, -8), 8, "y", NOW)
     with pytest.raises(SuperviseRefused):
-        await link_supervisor_chat(sessions, "ABCDE-FGHJK", -8, 8, "y", NOW)
-    assert len(await links_of_chat(sessions, -8)) == 0
+        await link_supervisor_chat(sessions, "ABCDE-FGHJK", ChatRef(TELEGRAM, -8), 8, "y", NOW)
+    assert len(await links_of_chat(sessions, ChatRef(TELEGRAM, -8))) == 0
 
 
 async def test_a_complaint_reaches_only_the_chats_that_cover_its_office(
@@ -213,11 +221,11 @@ async def test_a_complaint_reaches_only_the_chats_that_cover_its_office(
             await session.scalars(select(OutboxEvent).where(OutboxEvent.channel == "supervisor"))
         )
     assert [e.payload["chat_id"] for e in events] == [-10]
-    assert await visible_in_chat(sessions, view.id, -10) is not None
-    assert await visible_in_chat(sessions, view.id, -20) is None
+    assert await visible_in_chat(sessions, view.id, ChatRef(TELEGRAM, -10)) is not None
+    assert await visible_in_chat(sessions, view.id, ChatRef(TELEGRAM, -20)) is None
     # Only the complainant finds it by code.
-    assert await find_complaint(sessions, view.code, 501) is not None
-    assert await find_complaint(sessions, view.code, 502) is None
+    assert await find_complaint(sessions, view.code, UserRef(TELEGRAM, 501)) is not None
+    assert await find_complaint(sessions, view.code, UserRef(TELEGRAM, 502)) is None
 
 
 async def test_a_supervisor_outside_the_scope_changes_nothing(
@@ -231,7 +239,9 @@ async def test_a_supervisor_outside_the_scope_changes_nothing(
     )
     for kind in ("acknowledged", "replied", "resolved", "rejected"):
         with pytest.raises(ComplaintRefused) as refused:
-            await act(sessions, view.id, kind, NOW, chat_id=-20, actor_ref="9", note="x")
+            await act(
+                sessions, view.id, kind, NOW, chat=ChatRef(TELEGRAM, -20), actor_ref="9", note="x"
+            )
         assert refused.value.refusal is Refusal.OUT_OF_SCOPE
     async with sessions() as session:
         complaint = await session.get(Complaint, view.id)
@@ -250,24 +260,42 @@ async def test_supervisor_steps_move_the_complaint_once_each(
     view, _ = await file_complaint(
         sessions, _draft(offices["SHM-1"].id, "k3"), NOW, new_complaint_code
     )
-    acknowledged = await act(sessions, view.id, "acknowledged", NOW, chat_id=-10, actor_ref="9")
+    acknowledged = await act(
+        sessions, view.id, "acknowledged", NOW, chat=ChatRef(TELEGRAM, -10), actor_ref="9"
+    )
     assert acknowledged.status == "acknowledged"
     with pytest.raises(ComplaintRefused) as twice:
-        await act(sessions, view.id, "acknowledged", NOW, chat_id=-10, actor_ref="9")
+        await act(
+            sessions, view.id, "acknowledged", NOW, chat=ChatRef(TELEGRAM, -10), actor_ref="9"
+        )
     assert twice.value.refusal is Refusal.BAD_TRANSITION
     assert twice.value.status == "acknowledged"
     replied = await act(
-        sessions, view.id, "replied", NOW, chat_id=-10, actor_ref="9", note="پیگیری می‌کنیم"
+        sessions,
+        view.id,
+        "replied",
+        NOW,
+        chat=ChatRef(TELEGRAM, -10),
+        actor_ref="9",
+        note="پیگیری می‌کنیم",
     )
     assert [s.kind for s in replied.timeline] == ["filed", "acknowledged", "replied"]
     assert replied.timeline[-1].note == "پیگیری می‌کنیم"
     rejected = await act(
-        sessions, view.id, "rejected", NOW, chat_id=-10, actor_ref="9", note="مدرک کافی نیست"
+        sessions,
+        view.id,
+        "rejected",
+        NOW,
+        chat=ChatRef(TELEGRAM, -10),
+        actor_ref="9",
+        note="مدرک کافی نیست",
     )
     assert rejected.status == "rejected"
     for kind in ("resolved", "replied"):
         with pytest.raises(ComplaintRefused):
-            await act(sessions, view.id, kind, NOW, chat_id=-10, actor_ref="9", note="x")
+            await act(
+                sessions, view.id, kind, NOW, chat=ChatRef(TELEGRAM, -10), actor_ref="9", note="x"
+            )
     async with sessions() as session:
         news = list(
             await session.scalars(select(OutboxEvent).where(OutboxEvent.channel == "citizen"))
@@ -301,12 +329,14 @@ async def test_a_chat_lists_the_open_complaints_of_its_scopes_oldest_first(
     await _supervisor(sessions, -20, "province", "تهران")
     await _supervisor(sessions, -30, "office", "TEH-2")
     await _supervisor(sessions, -40, "network", "police10")
-    await act(sessions, resolved, "resolved", NOW, chat_id=-10, actor_ref="9")
-    await act(sessions, rejected, "rejected", NOW, chat_id=-10, actor_ref="9", note="x")
-    await act(sessions, seen, "acknowledged", NOW, chat_id=-10, actor_ref="9")
+    await act(sessions, resolved, "resolved", NOW, chat=ChatRef(TELEGRAM, -10), actor_ref="9")
+    await act(
+        sessions, rejected, "rejected", NOW, chat=ChatRef(TELEGRAM, -10), actor_ref="9", note="x"
+    )
+    await act(sessions, seen, "acknowledged", NOW, chat=ChatRef(TELEGRAM, -10), actor_ref="9")
 
     async def listed(chat_id: int) -> list[int]:
-        page = await open_in_chat(sessions, chat_id)
+        page = await open_in_chat(sessions, ChatRef(TELEGRAM, chat_id))
         assert page is not None
         assert (page.total, page.before, page.more) == (len(page.complaints), 0, False)
         return [c.id for c in page.complaints]
@@ -317,7 +347,7 @@ async def test_a_chat_lists_the_open_complaints_of_its_scopes_oldest_first(
     assert await listed(-40) == [karaj, shemiran, later_teh1]
     assert await listed(-99) == []  # not a supervisor chat: nothing at all
 
-    page = await open_in_chat(sessions, -10)
+    page = await open_in_chat(sessions, ChatRef(TELEGRAM, -10))
     assert page is not None
     line = page.complaints[-1]
     assert (line.status, line.office_code, line.office_name, line.kind) == (
@@ -346,7 +376,7 @@ async def test_open_complaints_come_in_pages_that_skip_and_repeat_none(
     pages: list[list[int]] = []
     after: int | None = None
     while True:
-        page = await open_in_chat(sessions, -10, after=after, limit=2)
+        page = await open_in_chat(sessions, ChatRef(TELEGRAM, -10), after=after, limit=2)
         assert page is not None
         assert page.total == 7 and page.before == 2 * len(pages)
         pages.append([c.id for c in page.complaints])
@@ -357,16 +387,16 @@ async def test_open_complaints_come_in_pages_that_skip_and_repeat_none(
 
     # A complaint of the first page closed before the next one is asked for: the next
     # page still starts where the first ended.
-    first = await open_in_chat(sessions, -10, limit=3)
+    first = await open_in_chat(sessions, ChatRef(TELEGRAM, -10), limit=3)
     assert first is not None and [c.id for c in first.complaints] == ids[:3]
-    await act(sessions, ids[1], "resolved", NOW, chat_id=-10, actor_ref="9")
-    second = await open_in_chat(sessions, -10, after=ids[2], limit=3)
+    await act(sessions, ids[1], "resolved", NOW, chat=ChatRef(TELEGRAM, -10), actor_ref="9")
+    second = await open_in_chat(sessions, ChatRef(TELEGRAM, -10), after=ids[2], limit=3)
     assert second is not None
     assert [c.id for c in second.complaints] == ids[3:6]
     assert (second.total, second.before, second.more) == (6, 2, True)
     # The last one shown may itself be closed by then.
-    await act(sessions, ids[2], "resolved", NOW, chat_id=-10, actor_ref="9")
-    again = await open_in_chat(sessions, -10, after=ids[2], limit=3)
+    await act(sessions, ids[2], "resolved", NOW, chat=ChatRef(TELEGRAM, -10), actor_ref="9")
+    again = await open_in_chat(sessions, ChatRef(TELEGRAM, -10), after=ids[2], limit=3)
     assert again is not None and [c.id for c in again.complaints] == ids[3:6]
     assert (again.total, again.before, again.more) == (5, 1, True)
 
@@ -378,9 +408,9 @@ async def test_a_page_after_a_complaint_outside_the_scope_is_refused(
     await _supervisor(sessions, -10, "county", "تهران/تهران")
     await _filed(sessions, offices["TEH-1"], "a", 10)
     karaj = await _filed(sessions, offices["KRJ-1"], "b", 0)
-    assert await open_in_chat(sessions, -10, after=karaj) is None
-    assert await open_in_chat(sessions, -10, after=karaj + 1000) is None
-    assert await open_in_chat(sessions, -99, after=karaj) is None
+    assert await open_in_chat(sessions, ChatRef(TELEGRAM, -10), after=karaj) is None
+    assert await open_in_chat(sessions, ChatRef(TELEGRAM, -10), after=karaj + 1000) is None
+    assert await open_in_chat(sessions, ChatRef(TELEGRAM, -99), after=karaj) is None
 
 
 def test_descriptions_that_are_empty_or_huge_are_named() -> None:
@@ -432,22 +462,26 @@ async def test_a_visit_is_asked_about_once_and_rated_once(
     assert asked == {done, passed}
 
     with pytest.raises(RatingRefused):  # its slot is not over yet: no rating, not even a skip
-        await rate(sessions, passed, Rater(602, 602), 1, NOW)
+        await rate(sessions, passed, Rater(TELEGRAM, 602, 602), 1, NOW)
     with pytest.raises(RatingRefused):
-        await check_rateable(sessions, passed, Rater(602, 602), NOW)
-    await check_rateable(sessions, passed, Rater(602, 602), after)
+        await check_rateable(sessions, passed, Rater(TELEGRAM, 602, 602), NOW)
+    await check_rateable(sessions, passed, Rater(TELEGRAM, 602, 602), after)
     with pytest.raises(RatingRefused):  # the booking's user, but in another chat
-        await rate(sessions, done, Rater(601, -601), 4, NOW)
-    assert await rate(sessions, done, Rater(601, 601), 4, NOW) is Outcome.RECORDED
-    assert await rate(sessions, done, Rater(601, 601), 1, NOW) is Outcome.ALREADY
+        await rate(sessions, done, Rater(TELEGRAM, 601, -601), 4, NOW)
+    assert await rate(sessions, done, Rater(TELEGRAM, 601, 601), 4, NOW) is Outcome.RECORDED
+    assert await rate(sessions, done, Rater(TELEGRAM, 601, 601), 1, NOW) is Outcome.ALREADY
     with pytest.raises(RatingRefused):
-        await rate(sessions, done, Rater(602, 602), 5, NOW)  # another citizen's booking
+        await rate(sessions, done, Rater(TELEGRAM, 602, 602), 5, NOW)  # another citizen's booking
     with pytest.raises(RatingRefused):
-        await rate(sessions, cancelled, Rater(603, 603), 5, NOW)
-    assert await rate_wait(sessions, done, Rater(601, 601), "15_30", NOW) is Outcome.RECORDED
-    assert await rate_wait(sessions, done, Rater(601, 601), "gt60", NOW) is Outcome.ALREADY
+        await rate(sessions, cancelled, Rater(TELEGRAM, 603, 603), 5, NOW)
+    assert (
+        await rate_wait(sessions, done, Rater(TELEGRAM, 601, 601), "15_30", NOW) is Outcome.RECORDED
+    )
+    assert (
+        await rate_wait(sessions, done, Rater(TELEGRAM, 601, 601), "gt60", NOW) is Outcome.ALREADY
+    )
     assert await add_comment(
-        sessions, done, Rater(601, 601), "خوب بود؛ شماره‌ام 09121234567", NOW
+        sessions, done, Rater(TELEGRAM, 601, 601), "خوب بود؛ شماره‌ام 09121234567", NOW
     ) is (Outcome.RECORDED)
     async with sessions() as session:
         ratings = list(await session.scalars(select(Rating)))
@@ -469,15 +503,15 @@ async def test_figures_per_office_on_known_data(
     await change_status(sessions, visits[2], "checked_in", NOW, actor_kind="staff")
     await change_status(sessions, visits[2], "done", NOW, actor_kind="staff")
     await change_status(sessions, visits[3], "cancelled", NOW, actor_kind="staff")
-    await rate(sessions, visits[2], Rater(702, 702), 5, NOW)
-    await rate(sessions, visits[4], Rater(704, 704), 2, TEN + dt.timedelta(hours=3))
+    await rate(sessions, visits[2], Rater(TELEGRAM, 702, 702), 5, NOW)
+    await rate(sessions, visits[4], Rater(TELEGRAM, 704, 704), 2, TEN + dt.timedelta(hours=3))
     open_one, _ = await file_complaint(sessions, _draft(teh1, "c1"), NOW, new_complaint_code)
     closed, _ = await file_complaint(sessions, _draft(teh1, "c2"), NOW, new_complaint_code)
-    await act(sessions, closed.id, "resolved", NOW, chat_id=-10, actor_ref="9")
+    await act(sessions, closed.id, "resolved", NOW, chat=ChatRef(TELEGRAM, -10), actor_ref="9")
     await file_complaint(sessions, _draft(offices["KRJ-1"].id, "c3"), NOW, new_complaint_code)
 
     start, end = NOW.replace(hour=0), NOW.replace(hour=0) + dt.timedelta(days=1)
-    links = await links_of_chat(sessions, -10)
+    links = await links_of_chat(sessions, ChatRef(TELEGRAM, -10))
     figures = {f.code: f for f in await office_figures(sessions, start, end, links)}
     assert set(figures) == {"TEH-1", "TEH-2"}
     teh = figures["TEH-1"]

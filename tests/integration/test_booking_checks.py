@@ -18,6 +18,7 @@ from services.booking import (
     check_user_limit,
     set_essential_only,
 )
+from services.identity import TELEGRAM, UserRef
 from tests.helpers.booking_data import (
     NOW,
     RULES,
@@ -45,22 +46,30 @@ async def test_a_national_code_held_by_another_user_is_refused_without_its_code(
     code = valid_national_code(1)
     made, _ = await book(sessions, VAULT, RULES, request(office_id, 1, code), NOW, new_code)
 
-    other = await refusal_of(check_national_code(sessions, VAULT, code, SERVICE, 2))
+    other = await refusal_of(
+        check_national_code(sessions, VAULT, code, SERVICE, UserRef(TELEGRAM, 2))
+    )
     assert other.refusal is Refusal.DUPLICATE_ACTIVE and other.tracking_code is None
     at_confirm = await refusal_of(
         book(sessions, VAULT, RULES, request(office_id, 2, code), NOW, new_code)
     )
     assert at_confirm.refusal is Refusal.DUPLICATE_ACTIVE and at_confirm.tracking_code is None
 
-    own = await refusal_of(check_national_code(sessions, VAULT, code, SERVICE, 1))
+    own = await refusal_of(
+        check_national_code(sessions, VAULT, code, SERVICE, UserRef(TELEGRAM, 1))
+    )
     assert own.tracking_code == made.tracking_code  # the holder may see their own
     again = request(office_id, 1, code, TEN + dt.timedelta(hours=1), key="1:another")
     own_at_confirm = await refusal_of(book(sessions, VAULT, RULES, again, NOW, new_code))
     assert own_at_confirm.tracking_code == made.tracking_code
 
     # Another service, or another code, is free to book.
-    await check_national_code(sessions, VAULT, code, "birth_certificate_duplicate", 2)
-    await check_national_code(sessions, VAULT, valid_national_code(2), SERVICE, 2)
+    await check_national_code(
+        sessions, VAULT, code, "birth_certificate_duplicate", UserRef(TELEGRAM, 2)
+    )
+    await check_national_code(
+        sessions, VAULT, valid_national_code(2), SERVICE, UserRef(TELEGRAM, 2)
+    )
 
 
 async def test_the_cap_is_checked_before_anything_is_chosen(
@@ -68,12 +77,12 @@ async def test_the_cap_is_checked_before_anything_is_chosen(
 ) -> None:
     office_id = await office_with_desks(sessions, desks=5)
     for n in range(RULES.max_active_per_user):
-        await check_user_limit(sessions, RULES, 7)
+        await check_user_limit(sessions, RULES, UserRef(TELEGRAM, 7))
         wanted = request(office_id, 7, valid_national_code(10 + n), TEN.replace(hour=9 + n))
         await book(sessions, VAULT, RULES, wanted, NOW, new_code)
-    refused = await refusal_of(check_user_limit(sessions, RULES, 7))
+    refused = await refusal_of(check_user_limit(sessions, RULES, UserRef(TELEGRAM, 7)))
     assert refused.refusal is Refusal.USER_LIMIT
-    await check_user_limit(sessions, RULES, 8)  # someone else is not held up
+    await check_user_limit(sessions, RULES, UserRef(TELEGRAM, 8))  # someone else is not held up
 
 
 @pytest.mark.parametrize(

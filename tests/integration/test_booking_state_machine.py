@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import select
 
 from services.booking import BookingRefused, book, cancel, reschedule
+from services.identity import TELEGRAM, UserRef
 from services.scheduling import cells
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import upgrade_to_head
@@ -101,7 +102,11 @@ class BookingBooks(RuleBasedStateMachine):
         if active:
             chosen = data.draw(st.sampled_from(active))
             with contextlib.suppress(BookingRefused):
-                self.run(cancel(self.sessions, RULES, chosen.id, chosen.telegram_user_id, self.now))
+                self.run(
+                    cancel(
+                        self.sessions, RULES, chosen.id, UserRef(TELEGRAM, chosen.user_id), self.now
+                    )
+                )
 
     @rule(data=st.data(), start=st.sampled_from(STARTS))
     def move(self, data: st.DataObject, start: dt.datetime) -> None:
@@ -111,7 +116,12 @@ class BookingBooks(RuleBasedStateMachine):
             with contextlib.suppress(BookingRefused):
                 self.run(
                     reschedule(
-                        self.sessions, RULES, chosen.id, chosen.telegram_user_id, start, self.now
+                        self.sessions,
+                        RULES,
+                        chosen.id,
+                        UserRef(TELEGRAM, chosen.user_id),
+                        start,
+                        self.now,
                     )
                 )
 
@@ -139,7 +149,7 @@ class BookingBooks(RuleBasedStateMachine):
             assert slot.booked == expected.get(slot.starts_at, 0)
         per_citizen = Counter((b.national_code_hash, b.service_key) for b in active)
         assert all(count == 1 for count in per_citizen.values())
-        per_user = Counter(b.telegram_user_id for b in active)
+        per_user = Counter(b.user_id for b in active)
         assert all(count <= RULES.max_active_per_user for count in per_user.values())
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cli import main
 from services.booking import book, cancel
 from services.clock import TEHRAN, tehran_today
+from services.identity import TELEGRAM, UserRef
 from services.opening import holiday_name
 from services.storage.models import Closure, Office, OutboxEvent
 from tests.helpers.booking_data import RULES, VAULT, new_code, office_with_desks, request
@@ -107,7 +108,7 @@ async def _offices_and_bookings(sessions: async_sessionmaker[AsyncSession]) -> B
         )  # fmt: skip
         made.append(view.id)
     bookings = Bookings(*made)
-    await cancel(sessions, RULES, bookings.isfahan_cancelled, 708, booked_on)
+    await cancel(sessions, RULES, bookings.isfahan_cancelled, UserRef(TELEGRAM, 708), booked_on)
     return bookings
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.booking import BookingRefused, Refusal, book, cancel, reschedule
 from services.closures import ClosureError, add_closure
+from services.identity import TELEGRAM, UserRef
 from services.locator import load_closures
 from services.storage.models import OutboxEvent
 from tests.helpers.booking_data import NOW, RULES, TEN, VAULT, new_code, office_with_desks, request
@@ -59,17 +60,17 @@ async def test_moving_or_cancelling_a_closed_booking_ignores_cut_off_and_limits(
     )
     late = TEN - dt.timedelta(minutes=30)  # inside the cancel cut-off
     with pytest.raises(BookingRefused) as refused:
-        await cancel(sessions, RULES, first.id, 1, late)
+        await cancel(sessions, RULES, first.id, UserRef(TELEGRAM, 1), late)
     assert refused.value.refusal is Refusal.TOO_LATE_TO_CANCEL
     await add_closure(
         sessions, scope="nation", reason_fa="تعطیلی اضطراری",
         starts_at=TEN.replace(hour=0), ends_at=TEN.replace(hour=23), now=NOW,
     )  # fmt: skip
     closures = await load_closures(sessions, NOW)
-    cancelled = await cancel(sessions, RULES, first.id, 1, late, closures)
+    cancelled = await cancel(sessions, RULES, first.id, UserRef(TELEGRAM, 1), late, closures)
     assert cancelled.status == "cancelled"
     moved = await reschedule(
-        sessions, RULES, second.id, 2, TEN + dt.timedelta(days=1), NOW, closures
+        sessions, RULES, second.id, UserRef(TELEGRAM, 2), TEN + dt.timedelta(days=1), NOW, closures
     )
     assert moved.reschedule_count == 0  # the office's doing, not the citizen's
 

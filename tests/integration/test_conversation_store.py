@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.conversation import ConversationStore
+from services.identity import TELEGRAM
 from services.operations import database_answers
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import upgrade_to_head
@@ -18,19 +19,19 @@ async def test_state_written_by_one_store_is_read_by_a_fresh_one(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], database_url: str
 ) -> None:
     first = ConversationStore(engine)
-    async with first.open(42, user_id=7) as conversation:
+    async with first.open(TELEGRAM, 42, user_id=7) as conversation:
         conversation.go("booking", "choose_day", service="passport_issue", office=12)
 
     # A "restarted" process: its own engine and store.
     engine2 = create_engine(database_url)
     try:
         second = ConversationStore(engine2)
-        async with second.open(42) as conversation:
+        async with second.open(TELEGRAM, 42) as conversation:
             assert conversation.at("booking", "choose_day")
             assert conversation.data == {"service": "passport_issue", "office": 12}
             assert conversation.user_id == 7
             conversation.reset()
-        async with first.open(42) as conversation:
+        async with first.open(TELEGRAM, 42) as conversation:
             assert conversation.flow is None and conversation.data == {}
     finally:
         await engine2.dispose()
@@ -47,7 +48,7 @@ async def test_one_chat_is_handled_in_order_and_no_update_is_lost(
     ]
 
     async def append(index: int) -> None:
-        async with stores[index % 2].open(5) as conversation:
+        async with stores[index % 2].open(TELEGRAM, 5) as conversation:
             seen = list(conversation.data.get("seen", []))
             await asyncio.sleep(0.005)  # a handler doing I/O while holding the chat
             conversation.data["seen"] = [*seen, index]
@@ -57,7 +58,7 @@ async def test_one_chat_is_handled_in_order_and_no_update_is_lost(
         if engine.dialect.name == "sqlite":
             stores[1] = stores[0]
         await asyncio.gather(*(append(i) for i in range(20)))
-        async with stores[0].open(5) as conversation:
+        async with stores[0].open(TELEGRAM, 5) as conversation:
             assert sorted(conversation.data["seen"]) == list(range(20))
             assert conversation.version == 20
     finally:
@@ -72,10 +73,10 @@ async def test_a_database_restart_is_invisible_to_the_next_update(postgres_url: 
     await upgrade_to_head(engine)
     store = ConversationStore(engine)
     try:
-        async with store.open(42, user_id=7) as conversation:
+        async with store.open(TELEGRAM, 42, user_id=7) as conversation:
             conversation.go("booking", "choose_day", office=12)
         assert await _drop_connections(postgres_url) >= 1  # the store's pooled connections
-        async with store.open(42) as conversation:
+        async with store.open(TELEGRAM, 42) as conversation:
             assert conversation.at("booking", "choose_day")
             assert conversation.data == {"office": 12}
             conversation.go("booking", "choose_time", office=12)

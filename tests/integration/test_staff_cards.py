@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.booking import book, booking_by_id, change_status
+from services.identity import TELEGRAM
 from services.staff import CardPlace, card_of, remember_card
 from tests.helpers.booking_data import NOW, RULES, VAULT, new_code, office_with_desks, request
 from tests.helpers.booking_data import valid_national_code as code
@@ -17,7 +18,7 @@ async def test_one_card_a_booking_and_the_one_it_replaces(
     office_id = await office_with_desks(sessions, desks=2)
     view, _ = await book(sessions, VAULT, RULES, request(office_id, 1, code(1)), NOW, new_code)
     assert await card_of(sessions, view.id) is None
-    first, second = CardPlace(-100, 7), CardPlace(-100, 12)
+    first, second = CardPlace(TELEGRAM, -100, 7), CardPlace(TELEGRAM, -100, 12)
     assert await remember_card(sessions, view.id, first, NOW) is None
     assert await remember_card(sessions, view.id, first, NOW) is None  # the same: nothing old
     assert await remember_card(sessions, view.id, second, NOW) == first  # to disable

@@ -16,6 +16,7 @@ from services.booking import book, change_status
 from services.clock import tehran_now
 from services.complaints import ComplaintDraft, file_complaint
 from services.feedback import Rater, rate
+from services.identity import TELEGRAM, ChatRef, UserRef
 from services.storage.db import create_engine, session_factory
 from services.storage.migrate import upgrade_to_head
 from services.storage.models import Office
@@ -64,13 +65,14 @@ async def _prepare(url: str) -> None:
         await change_status(sessions, visits[0], "no_show", over, actor_kind="staff")
         await change_status(sessions, visits[1], "checked_in", NOW, actor_kind="staff")
         await change_status(sessions, visits[1], "done", NOW, actor_kind="staff")
-        await rate(sessions, visits[1], Rater(801, 801), 5, NOW)
-        await rate(sessions, visits[2], Rater(802, 802), 4, TEN + dt.timedelta(hours=4))
+        await rate(sessions, visits[1], Rater(TELEGRAM, 801, 801), 5, NOW)
+        await rate(sessions, visits[2], Rater(TELEGRAM, 802, 802), 4, TEN + dt.timedelta(hours=4))
         for office_id in (busy, karaj):
             await file_complaint(
                 sessions,
                 ComplaintDraft(
-                    office_id=office_id, booking_id=None, telegram_user_id=900, chat_id=900,
+                    office_id=office_id, booking_id=None,
+                    citizen=UserRef(TELEGRAM, 900), chat_id=900,
                     citizen_name=None, kind="other", description="مدیر نبود",
                     receipt_file_id=None, idempotency_key=f"k{office_id}",
                 ),
@@ -103,8 +105,10 @@ def test_a_supervisor_code_links_a_chat_once(
         engine = create_engine(database)
         sessions = session_factory(engine)
         try:
-            await link_supervisor_chat(sessions, code, -55, 55, "ناظر", tehran_now())
-            return len(await links_of_chat(sessions, -55))
+            await link_supervisor_chat(
+                sessions, code, ChatRef(TELEGRAM, -55), 55, "ناظر", tehran_now()
+            )
+            return len(await links_of_chat(sessions, ChatRef(TELEGRAM, -55)))
         finally:
             await engine.dispose()
 

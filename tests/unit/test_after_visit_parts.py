@@ -25,6 +25,7 @@ from nlp.tracking import (
     new_tracking_code,
 )
 from services.conversation import Conversation
+from services.identity import TELEGRAM
 from services.privacy import mask_name
 from services.reports import OfficeFigures
 
@@ -133,7 +134,7 @@ def test_long_stats_are_split_under_telegrams_limit() -> None:
 
 
 def test_a_waiting_step_expires_and_is_dropped() -> None:
-    conversation = Conversation(chat_id=1, user_id=1)
+    conversation = Conversation(messenger=TELEGRAM, chat_id=1, user_id=1)
     RATE.go(conversation, RateStep.COMMENT, RateDraft(booking=5))
     assert still_waiting(conversation, RATE.draft(conversation), 30)
     assert RATE.at(conversation, RateStep.COMMENT)

@@ -15,6 +15,7 @@ from dialogs.context import BotContext
 from dialogs.dispatch import AmbiguousRoutes, Dispatcher
 from dialogs.flow import Draft, Flow, Router
 from services.conversation import Conversation
+from services.identity import TELEGRAM
 
 
 class Step(enum.Enum):
@@ -30,7 +31,9 @@ async def _noop(update: Update, context: BotContext) -> None:
 
 
 def test_a_draft_stored_before_versions_existed_still_loads() -> None:
-    conversation = Conversation(chat_id=1, user_id=1, flow="book", step="mobile")
+    conversation = Conversation(
+        messenger=TELEGRAM, chat_id=1, user_id=1, flow="book", step="mobile"
+    )
     conversation.data = {"office": 7, "service": "passport_issue", "starts": "202612051000"}
     draft = BOOK.draft(conversation)
     assert draft == BookDraft(office=7, service="passport_issue", starts="202612051000")
@@ -38,7 +41,9 @@ def test_a_draft_stored_before_versions_existed_still_loads() -> None:
 
 
 def test_a_draft_of_another_version_or_shape_is_not_read() -> None:
-    conversation = Conversation(chat_id=1, user_id=1, flow="book", step="mobile")
+    conversation = Conversation(
+        messenger=TELEGRAM, chat_id=1, user_id=1, flow="book", step="mobile"
+    )
     conversation.data = {"v": 99, "office": 7, "service": "passport_issue"}
     assert BOOK.draft(conversation) is None and not BOOK.readable(conversation)
     conversation.data = {"office": "not a number", "service": "passport_issue"}
@@ -50,7 +55,7 @@ def test_a_draft_of_another_version_or_shape_is_not_read() -> None:
 
 def test_go_writes_the_whole_draft_with_its_version() -> None:
     flow: Flow[Step, Small] = Flow("small", Step, Small)
-    conversation = Conversation(chat_id=1, user_id=1, data={"left": "over"})
+    conversation = Conversation(messenger=TELEGRAM, chat_id=1, user_id=1, data={"left": "over"})
     flow.go(conversation, Step.ONE, Small(count=3))
     assert (conversation.flow, conversation.step) == ("small", "one")
     assert conversation.data == {"count": 3, "v": 1}

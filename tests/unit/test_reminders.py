@@ -13,6 +13,7 @@ from dialogs.notifications import render
 from services.booking import REMINDERS, BookingView
 from services.catalogue import Document, ServiceDetails
 from services.clock import tehran_now
+from services.identity import TELEGRAM
 from services.scheduling import BookingRules
 
 SERVICE = ServiceDetails(
@@ -37,7 +38,7 @@ def _view(starts_at: dt.datetime) -> BookingView:
         lat=35.7, lon=51.4, service_key=SERVICE.key, service_name=SERVICE.name_fa,
         starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=15),
         national_code_masked="۰۴۹*****۹۹", mobile_masked="۰۹۱۲***۴۵۶۷",
-        reschedule_count=0, chat_id=42, telegram_user_id=42,
+        reschedule_count=0, chat_id=42, messenger=TELEGRAM, user_id=42,
     )  # fmt: skip
 
 
