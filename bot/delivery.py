@@ -332,7 +332,7 @@ async def deliver_to_supervisors(deps: Deps, messengers: Served, pace: GroupPace
     ):
         # Events from before other messengers name no messenger: Telegram's, then.
         chat = ChatRef(
-            str(event.payload.get("messenger", TELEGRAM)), int(event.payload.get("chat", 0))
+            str(event.payload.get("messenger", TELEGRAM)), int(event.payload.get("chat_id", 0))
         )
         complaint_id = int(event.payload.get("complaint_id", 0))
         view = await visible_in_chat(deps.sessions, complaint_id, chat)

@@ -234,7 +234,7 @@ async def test_an_update_left_unhandled_too_long_is_given_up_not_replayed_and_to
     await asyncio.sleep(0.3)
     assert len(await hooked.client.messages(chat)) == len(after)
     async with hooked.deps.sessions() as session:
-        row = await session.get(InboundUpdate, 880002)
+        row = await session.get(InboundUpdate, (TELEGRAM, 880002))
         assert row is not None and row.throttled == "expired" and row.body is None
 
 
@@ -322,7 +322,7 @@ async def test_an_answer_the_bot_api_refused_gets_503_and_is_sent_once_it_recove
 
     hooked.emulator.fail("sendMessage", seconds=0)  # the Bot API is back
     async with hooked.deps.sessions() as session, session.begin():
-        row = await session.get(InboundUpdate, deliveries[0]["update_id"])
+        row = await session.get(InboundUpdate, (TELEGRAM, deliveries[0]["update_id"]))
         assert row is not None and row.handled_at is None
         row.lease_until = utcnow() - dt.timedelta(seconds=1)  # its next try is due
     processor = hooked.application.update_processor

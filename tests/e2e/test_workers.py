@@ -25,6 +25,7 @@ from bench.standin import TOKEN, BotApiStandIn
 from bot.webhook import SECRET_HEADER
 from dialogs import texts
 from emulator import BotApiEmulator, EmulatorClient
+from services.identity import TELEGRAM
 from services.privacy import new_secret_key
 from services.sample_data import prepare_database
 from services.storage.db import create_engine, session_factory
@@ -359,7 +360,7 @@ async def test_sigterm_finishes_the_update_in_flight_before_exiting(tmp_path: Pa
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session:
-            row = await session.get(InboundUpdate, 1)
+            row = await session.get(InboundUpdate, (TELEGRAM, 1))
             assert row is not None and row.handled_at is not None
     finally:
         await engine.dispose()

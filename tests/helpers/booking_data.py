@@ -68,17 +68,19 @@ def request(
     starts_at: dt.datetime = TEN,
     service: str = "passport_issue",
     key: str | None = None,
+    messenger: str = TELEGRAM,
 ) -> BookingRequest:
     return BookingRequest(
         office_id=office_id,
         service_key=service,
         starts_at=starts_at,
-        citizen=UserRef(TELEGRAM, user),
+        citizen=UserRef(messenger, user),
         chat_id=user,
         national_code=national_code,
         mobile="09121234567",
         citizen_name=None,
-        idempotency_key=key or f"{user}:{national_code}:{service[:8]}:{starts_at:%m%d%H%M}",
+        idempotency_key=key
+        or f"{messenger}:{user}:{national_code}:{service[:8]}:{starts_at:%m%d%H%M}",
     )
 
 

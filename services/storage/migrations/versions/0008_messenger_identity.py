@@ -91,8 +91,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Back to one messenger: rows of any other are dropped (their ids would mean other
-    # people on Telegram).
+    # Back to one messenger. A citizen's booking or complaint on another would become a
+    # Telegram stranger's (the same number there is someone else): refused, not dropped.
+    bind = op.get_bind()
+    for table in ("bookings", "complaints"):
+        others = bind.scalar(
+            sa.text(f"SELECT count(*) FROM {table} WHERE messenger != :m").bindparams(m=TELEGRAM)
+        )
+        if others:
+            raise RuntimeError(
+                f"{others} row(s) of {table} belong to messengers other than Telegram:"
+                " a database serving them cannot go back before revision 0008"
+            )
+    # What is only routing (states, updates, links) is dropped for other messengers.
     for table in ("dialog_states", "inbound_updates", "office_staff", "supervisor_members",
                   "supervisor_links", "staff_cards"):  # fmt: skip
         op.execute(sa.text(f"DELETE FROM {table} WHERE messenger != :m").bindparams(m=TELEGRAM))
