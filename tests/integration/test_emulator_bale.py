@@ -193,6 +193,8 @@ async def test_only_reply_to_message_id_makes_a_reply(bot: Bot, emulator: BotApi
     assert via_ptb.reply_to_message is None
 
 
+# PTB reads retry_after itself while building RetryAfter, and warns of its future type.
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_an_injected_420_comes_back_as_bales_flood_error(
     bot: Bot, emulator: BotApiEmulator
 ) -> None:
