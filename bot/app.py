@@ -20,7 +20,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.gateway import TelegramGateway
+from bot.gateway import BALE, TELEGRAM, TelegramGateway
 from bot.hygiene import update_of
 from bot.metrics import CountingRateLimiter, observed
 from bot.transport import AiohttpRequest, UpdatesRequest
@@ -312,6 +312,7 @@ def build_application(
     token: str,
     base_url: str,
     rate_limit: bool = True,
+    messenger: str = "telegram",
 ) -> BotApplication:
     """The one place the Application is put together."""
     builder = (
@@ -336,7 +337,9 @@ def build_application(
         else builder.build()
     )
     application.bot_data[DEPS_KEY] = deps
-    application.bot_data[MESSENGER_KEY] = TelegramGateway(application.bot)
+    application.bot_data[MESSENGER_KEY] = TelegramGateway(
+        application.bot, BALE if messenger == "bale" else TELEGRAM
+    )
     processor = application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)
     processor.attach(application)

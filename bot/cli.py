@@ -47,6 +47,9 @@ from services.supervision import (
 )
 from services.webhooks import set_webhook
 
+# The emulator's profiles (emulator.MESSENGERS), named here so argparse need not import it.
+MESSENGERS = ("telegram", "bale")
+
 NO_TOKEN = """\
 PISHKHAN_BOT_TOKEN is not set, so the bot cannot reach Telegram.
 
@@ -88,19 +91,28 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument(
         "--no-sample", action="store_true", help="do not load sample data into an empty database"
     )
-    shell.add_argument("--user-id", type=int, default=1001, help="Telegram user id to act as")
+    shell.add_argument("--user-id", type=int, default=1001, help="user id to act as")
     shell.add_argument("--name", default="شهروند", help="first name to act as")
     shell.add_argument(
         "--visual",
         action="store_true",
         help="shape and reorder Persian for terminals without right-to-left support",
     )
+    shell.add_argument(
+        "--messenger",
+        choices=MESSENGERS,
+        default="telegram",
+        help="whose Bot API the emulator speaks (bale: no venues, no command list, ...)",
+    )
 
     emulator = commands.add_parser(
-        "emulator", help="serve the local Telegram Bot API emulator for `run` to poll"
+        "emulator", help="serve the local Bot API emulator for `run` to poll"
     )
     emulator.add_argument("--listen", default="127.0.0.1:8081", help="HOST:PORT to serve on")
     emulator.add_argument("--token", default="123456:TEST-TOKEN", help="the bot token it accepts")
+    emulator.add_argument(
+        "--messenger", choices=MESSENGERS, default="telegram", help="whose Bot API it speaks"
+    )
 
     office = commands.add_parser("office", help="link an office's Telegram group, or unlink it")
     office_commands = office.add_subparsers(dest="office_command", required=True)
@@ -512,17 +524,17 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
     return 0
 
 
-async def _serve_emulator(listen: str, token: str) -> int:
+async def _serve_emulator(listen: str, token: str, messenger: str) -> int:
     from bot.runtime import wait_for_stop_signal
     from emulator import BotApiEmulator
 
     host, _, port = listen.rpartition(":")
-    emulator = BotApiEmulator(token=token)
+    emulator = BotApiEmulator(token=token, messenger=messenger)
     await emulator.start(host or "127.0.0.1", int(port))
     try:
         print(
-            f"Bot API emulator at {emulator.base_url} (control API under "
-            f"{emulator.root_url}/_emulator/). In another terminal:\n"
+            f"{messenger.capitalize()} Bot API emulator at {emulator.base_url} (control API "
+            f"under {emulator.root_url}/_emulator/). In another terminal:\n"
             f"  PISHKHAN_BOT_TOKEN={token} PISHKHAN_TELEGRAM_BASE_URL={emulator.base_url} "
             "pishkhan run",
             flush=True,
@@ -574,10 +586,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 user_id=args.user_id,
                 name=args.name,
                 visual=args.visual,
+                messenger=args.messenger,
             )
         )
     if args.command == "emulator":
-        return asyncio.run(_serve_emulator(args.listen, args.token))
+        return asyncio.run(_serve_emulator(args.listen, args.token, args.messenger))
     if args.command == "import" and not args.file.is_file():
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2

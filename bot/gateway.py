@@ -14,6 +14,15 @@ from dialogs.messenger import Capabilities, Markup, Messenger, Sent, oversized_c
 log = logging.getLogger(__name__)
 
 TELEGRAM = Capabilities(name="telegram")
+BALE = Capabilities(
+    name="bale",
+    venue=False,
+    commands=False,
+    max_callback_bytes=64,
+    reliable_edits=False,
+    supergroups=False,
+    webhook_secret_header=False,
+)
 
 
 def _not_modified(exc: TelegramError) -> bool:

@@ -138,11 +138,14 @@ async def polling_bot(
     token: str,
     base_url: str,
     delivery_interval: float = 5.0,
+    messenger: str = "telegram",
     **build: bool,
 ) -> AsyncIterator[BotApplication]:
     """A started Application fetching updates by long polling, with its background jobs;
     stopped on exit."""
-    application = build_application(deps, token=token, base_url=base_url, **build)
+    application = build_application(
+        deps, token=token, base_url=base_url, messenger=messenger, **build
+    )
     async with application:
         assert application.updater is not None
         # PTB runs post_init only inside run_polling(); this start-up is ours, so call it here.
@@ -190,12 +193,15 @@ async def webhook_bot(
     target: WebhookTarget,
     register: bool = True,
     delivery_interval: float = 5.0,
+    messenger: str = "telegram",
     **build: bool,
 ) -> AsyncIterator[BotApplication]:
     """A started Application that is handed updates by the webhook route, with its
     background jobs; ``register`` tells Telegram where to send them (once per deployment
     is enough: workers of a pool leave it to their parent)."""
-    application = build_application(deps, token=token, base_url=base_url, **build)
+    application = build_application(
+        deps, token=token, base_url=base_url, messenger=messenger, **build
+    )
     async with application:
         if register:
             await publish_commands(messenger_of_application(application))

@@ -34,8 +34,9 @@ PROMPT = "شما> "
 RLM = "\u200f"  # starts a line right-to-left in terminals that implement bidi
 _ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
+MESSENGER_NAMES = {"telegram": "Telegram", "bale": "Bale (بله)"}
 INTRO = """\
-Pishkhan shell: you are chatting with the real bot through a local Telegram emulator.
+Pishkhan shell: you are chatting with the real bot through a local {messenger} emulator.
 Type Persian text, a number to press a button, /loc LAT LON to share a location,
 /contact PHONE to share a phone number, /quit (or Ctrl+D) to leave.
 """
@@ -96,11 +97,20 @@ class Screen:
         if message.venue_title:
             self.say(self._line(f"📍 {message.venue_title} — {message.venue_address or ''}"))
         if message.location:
+            # A terminal shows no map: the coordinates and a link that opens one. Without a
+            # venue (Bale has none) the name and address follow as a text message.
             latitude, longitude = message.location
-            self.say(f"   📍 {latitude:.5f}, {longitude:.5f}")
+            self.say(f"   📍 {latitude:.5f}, {longitude:.5f}  {map_link(latitude, longitude)}")
         for line in message.text.splitlines() or ([""] if not message.location else []):
             self.say(self._line(line))
         self._buttons(message.buttons, message.message_id)
+
+
+def map_link(latitude: float, longitude: float) -> str:
+    return (
+        f"https://www.openstreetmap.org/?mlat={latitude:.5f}&mlon={longitude:.5f}"
+        f"#map=17/{latitude:.5f}/{longitude:.5f}"
+    )
 
 
 def _keyboard(state: dict[str, object]) -> tuple[tuple[Button, ...], ...]:
@@ -164,13 +174,14 @@ async def chat_loop(
     stdin: TextIO,
     out: TextIO,
     visual: bool = False,
+    messenger: str = "telegram",
 ) -> None:
     """Reads lines until /quit or end of input and shows what the bot answers."""
     interactive = stdin.isatty() and out.isatty()
     read = _reader(stdin, interactive)
     me = client.person(user_id, name)
     screen = Screen(out, visual=visual)
-    screen.say(INTRO)
+    screen.say(INTRO.format(messenger=MESSENGER_NAMES.get(messenger, messenger)))
     async for line in _lines(read, interactive):
         line = line.strip()
         if line in ("/quit", "/exit"):
@@ -210,17 +221,25 @@ async def run_shell(
     user_id: int = 1001,
     name: str = "شهروند",
     visual: bool = False,
+    messenger: str = "telegram",
     stdin: TextIO | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """Starts the services, the emulator and the polling bot, and chats until the end."""
+    """Starts the services, the emulator (speaking ``messenger``'s Bot API) and the polling
+    bot, and chats until the end."""
     async with open_services(settings, with_sample=with_sample) as deps:
         # A fresh emulator counts from its default; ids this database already holds would
         # be ignored as handled, and the first lines of a second run go unanswered.
         first_update_id = max(FIRST_UPDATE_ID, await highest_update_id(deps.engine, TELEGRAM) + 1)
         async with (
-            BotApiEmulator(first_update_id=first_update_id) as emulator,
-            polling_bot(deps, token=emulator.token, base_url=emulator.base_url, rate_limit=False),
+            BotApiEmulator(first_update_id=first_update_id, messenger=messenger) as emulator,
+            polling_bot(
+                deps,
+                token=emulator.token,
+                base_url=emulator.base_url,
+                rate_limit=False,
+                messenger=messenger,
+            ),
             EmulatorClient(emulator.root_url) as client,
         ):
             await chat_loop(
@@ -230,5 +249,6 @@ async def run_shell(
                 stdin=stdin or sys.stdin,
                 out=out or sys.stdout,
                 visual=visual,
+                messenger=messenger,
             )
     return 0

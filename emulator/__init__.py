@@ -1,6 +1,7 @@
-"""A local Telegram Bot API emulator, for tests, benchmarks and ``pishkhan shell``.
+"""A local Bot API emulator, for tests, benchmarks and ``pishkhan shell``.
 
-It imports nothing from the project: it stands in for Telegram, whatever bot talks to it.
+It imports nothing from the project: it stands in for Telegram, or for Bale
+(``BotApiEmulator(messenger="bale")``), whatever bot talks to it.
 """
 
 from emulator.client import (
@@ -13,14 +14,18 @@ from emulator.client import (
     Reply,
 )
 from emulator.params import ApiError, EmulatorInputError
+from emulator.profiles import BALE_PROFILE, MESSENGERS, TELEGRAM_PROFILE, Profile
 from emulator.records import ApiCall, EmuChat, EmuUser, MessageRecord
 from emulator.server import BotApiEmulator
 from emulator.state import FIRST_UPDATE_ID
 from emulator.webhook_delivery import SECRET_HEADER
 
 __all__ = [
+    "BALE_PROFILE",
     "FIRST_UPDATE_ID",
+    "MESSENGERS",
     "SECRET_HEADER",
+    "TELEGRAM_PROFILE",
     "ApiCall",
     "ApiError",
     "BotApiEmulator",
@@ -34,5 +39,6 @@ __all__ = [
     "MessageRecord",
     "NoReply",
     "Person",
+    "Profile",
     "Reply",
 ]

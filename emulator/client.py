@@ -196,6 +196,28 @@ class EmulatorClient:
         )
         return result
 
+    async def fail(
+        self,
+        method: str,
+        status: int = 500,
+        seconds: float = 10.0,
+        *,
+        chat_id: int | None = None,
+        retry_after: int | None = None,
+        description: str | None = None,
+    ) -> None:
+        """``method`` answers ``status`` for a while, as ``BotApiEmulator.fail`` does (a
+        flood: 429, or Bale's 420, with ``retry_after``)."""
+        body: JSONDict = {"method": method, "status": status, "seconds": seconds}
+        for key, value in (
+            ("chat_id", chat_id),
+            ("retry_after", retry_after),
+            ("description", description),
+        ):
+            if value is not None:
+                body[key] = value
+        await self._call("POST", "faults", body)
+
     async def callback_answers(self, chat_id: int) -> list[JSONDict]:
         result: list[JSONDict] = await self._call("GET", f"callback_answers?chat_id={chat_id}")
         return result

@@ -47,6 +47,7 @@ class ControlApi(UsersAndGroups, UserActions, UpdateMethods):
             ("GET", "/_emulator/calls", self._c_calls),
             ("GET", "/_emulator/callback_answers", self._c_callback_answers),
             ("POST", "/_emulator/limits", self._c_limits),
+            ("POST", "/_emulator/faults", self._c_faults),
             ("POST", "/_emulator/block", self._c_block),
             ("GET", "/_emulator/webhook", self._c_webhook),
         ]
@@ -102,6 +103,7 @@ class ControlApi(UsersAndGroups, UserActions, UpdateMethods):
 
     async def _c_state(self, request: web.Request) -> JSONDict:
         return {
+            "messenger": self.messenger,
             "bot": self.bot_user,
             "seq": self._seq,
             "pending_updates": len(self._updates),
@@ -112,6 +114,7 @@ class ControlApi(UsersAndGroups, UserActions, UpdateMethods):
             },
             "commands": {k: v for k, v in self._commands.items()},
             "calls": len(self.calls),
+            "unsupported_calls": [c.to_json() for c in self.unsupported_calls],
         }
 
     async def _c_add_user(self, request: web.Request) -> JSONDict:
@@ -256,6 +259,19 @@ class ControlApi(UsersAndGroups, UserActions, UpdateMethods):
             "per_chat_per_second": self._per_chat_per_second,
             "per_group_per_minute": self._per_group_per_minute,
         }
+
+    async def _c_faults(self, request: web.Request) -> bool:
+        body = await _body(request)
+        chat_id, retry_after = body.get("chat_id"), body.get("retry_after")
+        self.fail(
+            str(body["method"]),
+            int(body.get("status", 500)),
+            float(body.get("seconds", 10.0)),
+            int(chat_id) if chat_id is not None else None,
+            retry_after=int(retry_after) if retry_after is not None else None,
+            description=body.get("description"),
+        )
+        return True
 
     async def _c_block(self, request: web.Request) -> bool:
         body = await _body(request)

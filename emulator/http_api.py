@@ -30,7 +30,8 @@ Handler = Callable[[Params, ApiCall], Awaitable[Any]]
 
 
 class BotApiHttp(Limits):
-    """Answers Bot API calls in Telegram's shape, recording each in ``calls``."""
+    """Answers Bot API calls in Telegram's shape (Bale's is the same), recording each in
+    ``calls``."""
 
     @functools.cached_property
     def _methods(self) -> dict[str, Handler]:
@@ -61,10 +62,11 @@ class BotApiHttp(Limits):
         return json_response({"ok": True, "result": result})
 
     async def _invoke(self, method: str, params: Params, call: ApiCall) -> Any:
-        handler = self._methods.get(method.lower())
-        if handler is None:
-            raise ApiError(404, "Not Found")
         call.chat_id = self._chat_id_of(params)
+        handler = self._methods.get(method.lower())
+        # A method this messenger lacks is recorded in ``calls`` like any other, then refused.
+        if handler is None or method.lower() in self.profile.missing_methods:
+            raise ApiError(404, "Not Found")
         self._check_fault(method, call.chat_id)
         try:
             return await handler(params, call)

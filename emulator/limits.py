@@ -11,6 +11,7 @@ from emulator.params import (
 )
 from emulator.records import (
     EmuChat,
+    Fault,
 )
 from emulator.state import EmulatorState
 
@@ -19,25 +20,41 @@ class Limits(EmulatorState):
     """Outages (``fail``) and flood limits, checked by the HTTP dispatch and the sends."""
 
     def fail(
-        self, method: str, status: int = 500, seconds: float = 10.0, chat_id: int | None = None
+        self,
+        method: str,
+        status: int = 500,
+        seconds: float = 10.0,
+        chat_id: int | None = None,
+        *,
+        retry_after: int | None = None,
+        description: str | None = None,
     ) -> None:
-        """``method`` answers ``status`` (an outage of Telegram's, 500, 502...) for the next
-        ``seconds``, for every chat or only ``chat_id``'s; ``seconds=0`` ends it."""
-        ends = time.monotonic() + seconds
+        """``method`` answers ``status`` for the next ``seconds``, for every chat or only
+        ``chat_id``'s; ``seconds=0`` ends it. An outage is 500, 502...; a flood is 429 or
+        Bale's 420, with ``parameters.retry_after`` when ``retry_after`` is given (a 429
+        always has one); ``description`` replaces the usual text for the status."""
         if seconds <= 0:
             self._faults.pop(method.lower(), None)
-        else:
-            self._faults[method.lower()] = (status, ends, chat_id)
+            return
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        parameters = {"retry_after": retry_after} if retry_after is not None else None
+        self._faults[method.lower()] = Fault(
+            status,
+            time.monotonic() + seconds,
+            chat_id,
+            description or _description(status, retry_after),
+            parameters,
+        )
 
     def _check_fault(self, method: str, chat_id: int | None) -> None:
         fault = self._faults.get(method.lower())
         if fault is None:
             return
-        status, ends, only = fault
-        if time.monotonic() >= ends:
+        if time.monotonic() >= fault.ends:
             del self._faults[method.lower()]
-        elif only is None or only == chat_id:
-            raise ApiError(status, "Internal Server Error" if status == 500 else "Bad Gateway")
+        elif fault.chat_id is None or fault.chat_id == chat_id:
+            raise ApiError(fault.status, fault.description, fault.parameters)
 
     def flood_limits(
         self, per_chat_per_second: float | None = None, per_group_per_minute: int | None = None
@@ -76,3 +93,20 @@ def _raise_flood(wait: float) -> None:
     raise ApiError(
         429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
     )
+
+
+def _description(status: int, retry_after: int | None) -> str:
+    if status == 429:
+        return f"Too Many Requests: retry after {retry_after}"
+    if status == 420:
+        return "Flood: bot limit exceed"  # as Bale's SDKs spell it
+    return _DESCRIPTIONS.get(status, "Bad Gateway")
+
+
+_DESCRIPTIONS = {
+    400: "Bad Request",
+    403: "Forbidden",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}

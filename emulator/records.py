@@ -127,6 +127,17 @@ class ChatEvent:
     kind: str  # sent | edited | deleted | user
 
 
+@dataclass(frozen=True)
+class Fault:
+    """A failure a test injected: a method answers this error until ``ends``."""
+
+    status: int
+    ends: float  # monotonic time
+    chat_id: int | None  # None: every chat
+    description: str
+    parameters: JSONDict | None = None
+
+
 @dataclass
 class Webhook:
     url: str

@@ -1,4 +1,5 @@
-"""A local emulator of the Telegram Bot API, served over real HTTP with aiohttp.
+"""A local emulator of the Telegram Bot API, or of Bale's (``messenger="bale"``, see
+:mod:`emulator.profiles`), served over real HTTP with aiohttp.
 
 The unmodified python-telegram-bot talks to it through ``base_url=emulator.base_url``.
 Besides the Bot API (``/bot<TOKEN>/<method>``) it serves a JSON control API under
@@ -28,7 +29,7 @@ from emulator.methods.sending import SendingMethods
 class BotApiEmulator(
     ControlApi, SendingMethods, EditingMethods, CallbackMethods, ChatMethods, ProfileMethods
 ):
-    """Telegram Bot API emulator; see the module docstring."""
+    """Bot API emulator of Telegram or Bale; see the module docstring."""
 
     def _method_handlers(self) -> dict[str, Handler]:
         return {

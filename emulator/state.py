@@ -17,12 +17,14 @@ from emulator.params import (
     Params,
     bad_request,
 )
+from emulator.profiles import Profile, profile_of
 from emulator.records import (
     ApiCall,
     CallbackRecord,
     ChatEvent,
     EmuChat,
     EmuUser,
+    Fault,
     MessageRecord,
     Signal,
     Webhook,
@@ -87,7 +89,9 @@ class EmulatorState:
         webhook_retry_delays: Sequence[float] = (0.1, 0.2, 0.5, 1.0),
         webhook_timeout: float = 10.0,
         first_update_id: int = FIRST_UPDATE_ID,
+        messenger: str = "telegram",
     ) -> None:
+        self.profile: Profile = profile_of(messenger)
         self.token = token
         self.bot_username = bot_username
         prefix = token.split(":", 1)[0]
@@ -122,8 +126,7 @@ class EmulatorState:
         self._webhook: Webhook | None = None
         self._webhook_task: asyncio.Task[None] | None = None
 
-        # method (lower case) -> (HTTP status, monotonic time the failure ends, chat or None)
-        self._faults: dict[str, tuple[int, float, int | None]] = {}
+        self._faults: dict[str, Fault] = {}  # method (lower case) -> its injected failure
         self._per_chat_per_second: float | None = None
         self._per_group_per_minute: int | None = None
         self._last_send: dict[int, float] = {}
@@ -136,6 +139,16 @@ class EmulatorState:
         self._session: ClientSession | None = None
         self._port: int | None = None
         self._host = "127.0.0.1"
+
+    @property
+    def messenger(self) -> str:
+        """The messenger whose Bot API this emulator speaks: "telegram" or "bale"."""
+        return self.profile.name
+
+    @property
+    def unsupported_calls(self) -> list[ApiCall]:
+        """Calls of methods this messenger lacks (each answered 404 Not Found)."""
+        return [c for c in self.calls if c.method.lower() in self.profile.missing_methods]
 
     @property
     def bot_user(self) -> JSONDict:

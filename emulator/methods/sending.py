@@ -45,7 +45,8 @@ class SendingMethods(ContentParsing, Limits):
     def _reply_to(self, chat: EmuChat, p: Params) -> JSONDict | None:
         target = p.integer("reply_to_message_id")
         allow_missing = p.flag("allow_sending_without_reply")
-        reply_parameters = p.obj("reply_parameters")
+        # Bale documents reply_to_message_id only: reply_parameters is ignored there.
+        reply_parameters = p.obj("reply_parameters") if self.profile.reply_parameters else None
         if isinstance(reply_parameters, dict):
             target = reply_parameters.get("message_id")
             allow_missing = bool(reply_parameters.get("allow_sending_without_reply"))

@@ -42,6 +42,8 @@ class UpdateMethods(WebhookDelivery):
         offset = p.integer("offset")
         limit = min(max(p.integer("limit") or 100, 1), 100)
         timeout = min(max(p.number("timeout") or 0.0, 0.0), 50.0)
+        if not self.profile.long_poll:
+            timeout = 0.0  # Bale may ignore the long-poll timeout: the bot must poll again
         self._set_allowed_updates(p)
         if offset is not None and offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -76,7 +78,8 @@ class UpdateMethods(WebhookDelivery):
             return True
         if not url.startswith(("http://", "https://")):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-        secret = p.text("secret_token") or None
+        # Bale's setWebhook takes the url only: a secret token is dropped, never checked.
+        secret = (p.text("secret_token") or None) if self.profile.webhook_secret else None
         if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
             raise bad_request("secret token contains unallowed characters")
         max_connections = p.integer("max_connections") or 40

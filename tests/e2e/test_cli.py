@@ -8,7 +8,9 @@ import signal
 import subprocess
 from pathlib import Path
 
-from telegram import Bot
+import pytest
+from telegram import Bot, BotCommand
+from telegram.error import InvalidToken
 
 from dialogs import texts
 from emulator import BotApiEmulator, EmulatorClient
@@ -265,3 +267,58 @@ def test_a_script_starting_with_start_is_greeted_once(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("سلام شهروند!") == 1
     assert texts.HELP.splitlines()[0] in result.stdout
+
+
+def test_the_shell_talks_to_the_bot_through_a_bale_emulator(tmp_path: Path) -> None:
+    result = run_cli(["shell", "--messenger", "bale"], "مدارک گذرنامه\n/quit\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "local Bale (بله) emulator" in result.stdout
+    assert "سلام شهروند!" in result.stdout
+    assert "📄 صدور و تمدید گذرنامه" in result.stdout and "اصل شناسنامه" in result.stdout
+    assert "(the bot did not answer)" not in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_on_bale_the_shell_shows_a_place_as_a_pin_with_a_map_link_then_its_name(
+    tmp_path: Path,
+) -> None:
+    script = [
+        "مدارک گذرنامه",
+        "1",  # the nearest office offering it
+        "/loc 35.7 51.4",
+        "1",  # the map of the first office
+        "/quit",
+    ]
+    result = run_cli(["shell", "--messenger", "bale"], "\n".join(script) + "\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    shown = result.stdout.rsplit("شما> 1\n", 1)[1].splitlines()
+    # No venue on Bale: a pin (the coordinates and a link to a map), then a text message
+    # with the office's name and address, where Telegram would show one venue line.
+    pin, name = shown[1], shown[3]
+    assert shown[0] == shown[2] == "🤖"
+    assert pin.strip().startswith("📍 35.") and "https://www.openstreetmap.org/?mlat=35." in pin
+    assert "دفتر پلیس +۱۰" in name and " — " not in name
+
+
+async def test_the_emulator_command_speaks_bales_bot_api(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        pishkhan_executable(), "emulator", "--listen", "127.0.0.1:0", "--messenger", "bale",
+        cwd=tmp_path, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first_line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        assert first_line.startswith("Bale Bot API emulator at ")
+        base_url = first_line.split(" at ", 1)[1].split()[0]
+        async with Bot("123456:TEST-TOKEN", base_url=base_url) as bot:
+            assert (await bot.get_me()).is_bot
+            with pytest.raises(InvalidToken, match="Not Found"):  # PTB's reading of a 404
+                await bot.set_my_commands([BotCommand("start", "شروع")])
+        async with EmulatorClient(base_url.removesuffix("/bot")) as client:
+            state = await client.state()
+        assert state["messenger"] == "bale"
+        assert [c["method"] for c in state["unsupported_calls"]] == ["setMyCommands"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+    assert process.returncode == 0
