@@ -47,9 +47,6 @@ from services.supervision import (
 )
 from services.webhooks import set_webhook
 
-# The emulator's profiles (emulator.MESSENGERS), named here so argparse need not import it.
-MESSENGERS = ("telegram", "bale")
-
 NO_TOKEN = """\
 PISHKHAN_BOT_TOKEN is not set, so the bot cannot reach Telegram.
 

@@ -26,7 +26,6 @@ from emulator import (
     Person,
     Reply,
 )
-from services.identity import TELEGRAM
 from services.inbound import highest_update_id
 from services.settings import Settings
 
@@ -230,7 +229,7 @@ async def run_shell(
     async with open_services(settings, with_sample=with_sample) as deps:
         # A fresh emulator counts from its default; ids this database already holds would
         # be ignored as handled, and the first lines of a second run go unanswered.
-        first_update_id = max(FIRST_UPDATE_ID, await highest_update_id(deps.engine, TELEGRAM) + 1)
+        first_update_id = max(FIRST_UPDATE_ID, await highest_update_id(deps.engine, messenger) + 1)
         async with (
             BotApiEmulator(first_update_id=first_update_id, messenger=messenger) as emulator,
             polling_bot(
