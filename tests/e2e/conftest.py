@@ -15,6 +15,7 @@ import pytest
 
 from bot.runtime import open_services, polling_bot
 from emulator import BotApiEmulator, EmulatorClient
+from services.identity import MESSENGERS, TELEGRAM
 from services.sample_data import prepare_database
 from services.settings import Settings, load_settings
 from services.storage.db import create_engine, session_factory
@@ -47,16 +48,36 @@ def settings(seeded_database: Path, tmp_path: Path) -> Settings:
     return load_settings(database_url=f"sqlite:///{database}")
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module that sets ``ON_EVERY_MESSENGER = True`` runs each of its tests against the
+    emulator in each messenger's profile (the core flows: find, book, track, staff,
+    complain); the others on Telegram's alone."""
+    if "messenger" in metafunc.fixturenames and getattr(
+        metafunc.module, "ON_EVERY_MESSENGER", False
+    ):
+        metafunc.parametrize("messenger", MESSENGERS)
+
+
+@pytest.fixture
+def messenger() -> str:
+    """The messenger whose Bot API the emulator speaks in this test."""
+    return TELEGRAM
+
+
 @asynccontextmanager
-async def running_world(settings: Settings, *, with_sample: bool = False) -> AsyncIterator[World]:
-    """The services on ``settings``' database, an emulator and the bot polling it."""
+async def running_world(
+    settings: Settings, *, with_sample: bool = False, messenger: str = TELEGRAM
+) -> AsyncIterator[World]:
+    """The services on ``settings``' database, an emulator in ``messenger``'s profile and
+    the bot polling it."""
     async with (
         open_services(settings, with_sample=with_sample) as deps,
-        BotApiEmulator() as emulator,
+        BotApiEmulator(messenger=messenger) as emulator,
         polling_bot(
             deps,
             token=emulator.token,
             base_url=emulator.base_url,
+            messenger=messenger,
             rate_limit=False,
             delivery_interval=0.2,
         ),
@@ -66,8 +87,8 @@ async def running_world(settings: Settings, *, with_sample: bool = False) -> Asy
 
 
 @pytest.fixture
-async def world(settings: Settings) -> AsyncIterator[World]:
-    async with running_world(settings) as world:
+async def world(settings: Settings, messenger: str) -> AsyncIterator[World]:
+    async with running_world(settings, messenger=messenger) as world:
         yield world
 
 

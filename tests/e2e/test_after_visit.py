@@ -34,6 +34,9 @@ from tests.helpers.booking import NATIONAL_CODE, book_to_summary
 from tests.helpers.booking_data import valid_national_code
 from tests.helpers.world import World
 
+# The core flows, on each messenger's Bot API (tests/e2e/conftest.py).
+ON_EVERY_MESSENGER = True
+
 KARAJ = (35.8327, 50.9915)
 
 

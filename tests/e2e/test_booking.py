@@ -25,6 +25,9 @@ from tests.helpers.booking import (
 )
 from tests.helpers.world import World
 
+# The core flows, on each messenger's Bot API (tests/e2e/conftest.py).
+ON_EVERY_MESSENGER = True
+
 _CODE = re.compile(r"کد رهگیری: ([0-9A-Z]{4}-[0-9A-Z]{4})")
 
 

@@ -24,6 +24,9 @@ from tests.helpers.find import (
 )
 from tests.helpers.world import World
 
+# The core flows, on each messenger's Bot API (tests/e2e/conftest.py).
+ON_EVERY_MESSENGER = True
+
 
 async def test_nearest_offices_for_a_service_from_a_shared_location_in_tehran(
     world: World,

@@ -8,6 +8,9 @@ from dialogs import texts
 from dialogs.callbacks import MenuChoice
 from tests.helpers.world import World
 
+# The core flows, on each messenger's Bot API (tests/e2e/conftest.py).
+ON_EVERY_MESSENGER = True
+
 MENU_LABELS = [
     texts.MENU_FIND,
     texts.MENU_DOCS,

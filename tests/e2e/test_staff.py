@@ -25,6 +25,9 @@ from tests.helpers.booking_data import valid_national_code
 from tests.helpers.staff import GROUP, SERVICE, link_first_office
 from tests.helpers.world import World
 
+# The core flows, on each messenger's Bot API (tests/e2e/conftest.py).
+ON_EVERY_MESSENGER = True
+
 
 async def test_a_booking_reaches_the_office_group_and_staff_move_it_on(world: World) -> None:
     office, code = await link_first_office(world)
@@ -178,7 +181,7 @@ async def test_a_burst_of_bookings_reaches_the_group_within_telegrams_limits(
                 office_id=office.id,
                 service_key=SERVICE,
                 starts_at=starts[n % len(starts)],
-                citizen=UserRef(TELEGRAM, 90_000 + n),
+                citizen=UserRef(world.emulator.messenger, 90_000 + n),
                 chat_id=90_000 + n,
                 national_code=valid_national_code(500 + n),
                 mobile="09121234567",
@@ -226,7 +229,7 @@ async def test_telegrams_retry_after_is_waited_out_and_nothing_is_lost(world: Wo
             world.deps.rules,
             BookingRequest(
                 office_id=office.id, service_key=SERVICE, starts_at=start,
-                citizen=UserRef(TELEGRAM, 91_000 + n), chat_id=91_000 + n,
+                citizen=UserRef(world.emulator.messenger, 91_000 + n), chat_id=91_000 + n,
                 national_code=valid_national_code(700 + n), mobile="09121234567",
                 citizen_name=None, idempotency_key=f"strict:{n}",
             ),
@@ -293,7 +296,7 @@ async def test_the_card_follows_the_booking_whoever_changes_it(world: World) -> 
         world.deps.sessions,
         world.deps.rules,
         booking.id,
-        UserRef(TELEGRAM, 8502),
+        UserRef(world.emulator.messenger, 8502),
         later,
         tehran_now(),
     )
@@ -310,7 +313,7 @@ async def test_the_card_follows_the_booking_whoever_changes_it(world: World) -> 
     assert texts.STAFF_ARRIVED in confirmed.labels
 
     await cancel(
-        world.deps.sessions, world.deps.rules, booking.id, UserRef(TELEGRAM, 8502), tehran_now()
+        world.deps.sessions, world.deps.rules, booking.id, UserRef(world.emulator.messenger, 8502), tehran_now()
     )
     gone = await card_once(world, group, card.message_id, "❌ نوبت لغو شد — توسط شهروند")
     assert gone.text.startswith("❌ نوبت لغو شده")
@@ -363,7 +366,7 @@ async def test_a_card_brought_back_from_a_digest_is_the_one_kept_current(world: 
             world.deps.sessions, world.deps.vault, world.deps.rules,
             BookingRequest(
                 office_id=office.id, service_key=SERVICE, starts_at=start,
-                citizen=UserRef(TELEGRAM, 92_000 + n), chat_id=92_000 + n,
+                citizen=UserRef(world.emulator.messenger, 92_000 + n), chat_id=92_000 + n,
                 national_code=valid_national_code(900 + n), mobile="09121234567",
                 citizen_name=f"شهروند {n}", idempotency_key=f"digest:{n}",
             ),
