@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.gateway import messenger_of
+from bot.gateway import Target, messenger_of  # SHIM: Target until delivery takes a Mapping
 from bot.metrics import count_postponed
 from dialogs.context import Deps
 from dialogs.messenger import Messenger, Sent
@@ -168,7 +168,7 @@ async def _for_staff(deps: Deps, event: Claimed) -> tuple[int, _ForStaff] | None
     return chat_id, _ForStaff(event, booking, service, card)
 
 
-async def deliver_to_staff(deps: Deps, bot: Messenger | Bot, pace: GroupPace = PACE) -> int:
+async def deliver_to_staff(deps: Deps, bot: Target, pace: GroupPace = PACE) -> int:
     """One round over the events for office groups: each group gets at most one call a
     round, within its pace, the oldest event first. A booking that has a card there gets it
     edited to show the booking as it is now (all its events at once); the others go as a
@@ -259,7 +259,7 @@ async def _redraw_card(
     return True
 
 
-async def deliver_to_citizens(deps: Deps, bot: Messenger | Bot) -> int:
+async def deliver_to_citizens(deps: Deps, bot: Target) -> int:
     """One round over every due citizen event (after writing the asks for ratings that
     became due); returns how many messages went out."""
     now = tehran_now()
@@ -279,7 +279,7 @@ async def deliver_to_citizens(deps: Deps, bot: Messenger | Bot) -> int:
     return sent
 
 
-async def deliver_to_supervisors(deps: Deps, bot: Messenger | Bot, pace: GroupPace = PACE) -> int:
+async def deliver_to_supervisors(deps: Deps, bot: Target, pace: GroupPace = PACE) -> int:
     """One round over new complaints for supervisor chats (an event per chat), within each
     chat's pace; a chat that no longer covers the office (unlinked since) gets nothing."""
     now = tehran_now()

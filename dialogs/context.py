@@ -25,6 +25,9 @@ current_messenger: ContextVar[Messenger] = ContextVar("current_messenger")
 
 DEPS_KEY = "deps"
 MESSENGER_KEY = "messenger"
+# Every messenger this process serves, by name ("telegram", "bale"): one dict shared by all
+# its Applications, for what goes to a chat on another messenger than the update's.
+MESSENGERS_KEY = "messengers"
 
 
 @dataclass(frozen=True)
