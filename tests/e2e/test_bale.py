@@ -84,7 +84,8 @@ async def test_telegram_and_bale_in_one_process_each_answers_its_own_citizens(
     async with (
         open_services(bale_settings, with_sample=False) as deps,
         BotApiEmulator() as telegram,
-        BotApiEmulator(token=BALE_TOKEN) as bale,
+        # Update ids apart until the store keys updates by (messenger, id) as well.
+        BotApiEmulator(token=BALE_TOKEN, first_update_id=900_000) as bale,
         polling_bot(
             deps,
             token=telegram.token,
