@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 from pathlib import Path
 
+from aiohttp import ClientError, ClientSession
 from telegram import Bot
 
 from dialogs import texts
@@ -213,6 +215,62 @@ async def test_run_serves_telegram_and_bale_at_once(tmp_path: Path) -> None:
         assert f"bale: polling as @{bale.bot_username}" in log
         assert log.count("has no command list") == 1
         assert telegram.token not in log and bale.token not in log
+
+
+async def _served(url: str) -> None:
+    """Once the process answers HTTP (its webhook route is up)."""
+    async with ClientSession() as http:
+        for _ in range(120):
+            with contextlib.suppress(ClientError, OSError):
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.25)
+    raise AssertionError(f"nothing served at {url}")
+
+
+async def test_run_serves_bale_alone_by_its_webhook_with_the_secret_in_the_path(
+    tmp_path: Path,
+) -> None:
+    async with (
+        BotApiEmulator(token="987654321:BALE-TOKEN") as bale,
+        EmulatorClient(bale.root_url) as on_bale,
+    ):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/bale"
+        environment = {
+            **os.environ,
+            "PISHKHAN_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+            "PISHKHAN_LISTEN": f"127.0.0.1:{port}",
+            "PISHKHAN_BALE_TOKEN": bale.token,
+            "PISHKHAN_BALE_BASE_URL": bale.base_url,
+            "PISHKHAN_BALE_WEBHOOK_URL": url,
+        }
+        environment.pop("PISHKHAN_BOT_TOKEN", None)
+        process = await asyncio.create_subprocess_exec(
+            pishkhan_executable(), "run", cwd=tmp_path, env=environment,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            for _ in range(120):
+                if [c for c in bale.calls if c.method == "setWebhook"]:
+                    break
+                await asyncio.sleep(0.25)
+            (registered,) = [c for c in bale.calls if c.method == "setWebhook"]
+            hooked = registered.params["url"]
+            assert set(registered.params) == {"url"} and hooked.startswith(url + "/")
+            await _served(f"http://127.0.0.1:{port}/healthz")
+            reply = await on_bale.person(3201, "کیان").says("/start")
+            assert reply.text.startswith("سلام کیان!")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        log = stderr.decode()
+        assert process.returncode == 0, log
+        assert f"bale: webhook as @{bale.bot_username}" in log
+        assert f"bale sends updates to {url}" in log
+        secret = hooked.rsplit("/", 1)[1]
+        assert bale.token not in log and secret not in log
 
 
 async def test_the_emulator_command_serves_the_bot_api_until_stopped(tmp_path: Path) -> None:
