@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Coroutine, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -20,7 +20,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.gateway import BALE, TELEGRAM, TelegramGateway
+from bot.gateway import TelegramGateway, profile_for
 from bot.hygiene import update_of
 from bot.metrics import CountingRateLimiter, observed
 from bot.transport import AiohttpRequest, UpdatesRequest
@@ -42,6 +42,7 @@ from dialogs import (
 from dialogs.context import (
     DEPS_KEY,
     MESSENGER_KEY,
+    MESSENGERS_KEY,
     BotContext,
     Deps,
     current_conversation,
@@ -54,6 +55,7 @@ from nlp.extract import holds_personal_number
 from services import inbound
 from services.conversation import Turn
 from services.inbound import Arrival, FloodLimit, Incoming
+from services.settings import Settings
 from services.storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -306,40 +308,59 @@ def messenger_of_application(application: Application[Any, Any, Any, Any, Any, A
     return messenger
 
 
+def messengers_of_application(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> Mapping[str, Messenger]:
+    """Every messenger the process serves by name, the application's own among them."""
+    messengers: Mapping[str, Messenger] = application.bot_data[MESSENGERS_KEY]
+    return messengers
+
+
+def max_rate(settings: Settings, messenger: str) -> float:
+    """Messages a second the bot may send on that messenger (0: no limit)."""
+    return settings.bale_max_rate if messenger == "bale" else settings.telegram_max_rate
+
+
 def build_application(
     deps: Deps,
     *,
     token: str,
     base_url: str,
-    rate_limit: bool = True,
     messenger: str = "telegram",
+    messengers: dict[str, Messenger] | None = None,
+    rate_limit: bool = True,
 ) -> BotApplication:
-    """The one place the Application is put together."""
+    """The one place the Application is put together, for one messenger (its profile,
+    its own outgoing limit). The Applications of one process share ``messengers``: each
+    adds its gateway under its name."""
+    profile = profile_for(messenger)
+    # The proxy is there for where Telegram is filtered; Bale is reached directly.
+    proxy = deps.settings.telegram_proxy if messenger == "telegram" else None
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
         # aiohttp instead of PTB's default httpx: less CPU per request (bot.transport).
-        .request(AiohttpRequest(connection_pool_size=64, proxy=deps.settings.telegram_proxy))
+        .request(AiohttpRequest(connection_pool_size=64, proxy=proxy))
         # Polled updates are cleaned of control and bidi characters as they arrive.
-        .get_updates_request(
-            UpdatesRequest(connection_pool_size=1, proxy=deps.settings.telegram_proxy)
-        )
+        .get_updates_request(UpdatesRequest(connection_pool_size=1, proxy=proxy))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(ChatOrderedUpdates(deps))
     )
     application: BotApplication = (
         builder.rate_limiter(
-            CountingRateLimiter(max_retries=3, overall_max_rate=deps.settings.telegram_max_rate)
+            CountingRateLimiter(max_retries=3, overall_max_rate=max_rate(deps.settings, messenger))
         ).build()
         if rate_limit
         else builder.build()
     )
+    gateway = TelegramGateway(application.bot, profile)
+    messengers = {} if messengers is None else messengers
+    messengers[messenger] = gateway
     application.bot_data[DEPS_KEY] = deps
-    application.bot_data[MESSENGER_KEY] = TelegramGateway(
-        application.bot, BALE if messenger == "bale" else TELEGRAM
-    )
+    application.bot_data[MESSENGER_KEY] = gateway
+    application.bot_data[MESSENGERS_KEY] = messengers
     processor = application.update_processor
     assert isinstance(processor, ChatOrderedUpdates)
     processor.attach(application)

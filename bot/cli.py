@@ -48,12 +48,19 @@ from services.supervision import (
 from services.webhooks import set_webhook
 
 NO_TOKEN = """\
-PISHKHAN_BOT_TOKEN is not set, so the bot cannot reach Telegram.
+Neither PISHKHAN_BOT_TOKEN (Telegram) nor PISHKHAN_BALE_TOKEN (Bale) is set, so the bot
+has no messenger to serve. Set one of them, or both to serve Telegram and Bale at once.
 
-  1. In Telegram, talk to @BotFather, send /newbot and follow its questions.
-  2. Put the token it gives you in the environment or in a .env file:
-       export PISHKHAN_BOT_TOKEN=123456:ABC...
-  3. Run `pishkhan run` again.
+  Telegram:
+    1. In Telegram, talk to @BotFather, send /newbot and follow its questions.
+    2. Put the token it gives you in the environment or in a .env file:
+         export PISHKHAN_BOT_TOKEN=123456:ABC...
+  Bale (بله):
+    1. In the Bale app, talk to @botfather, send /newbot and follow its questions.
+    2. Put the token it gives you in the environment or in a .env file:
+         export PISHKHAN_BALE_TOKEN=123456789:ABC...
+
+Then run `pishkhan run` again.
 
 To try the bot right now without a token or network, chat with it in this terminal:
   pishkhan shell
@@ -68,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="serve Telegram (webhook when PISHKHAN_WEBHOOK_URL is set, else polling)"
+        "run",
+        help="serve Telegram and/or Bale, whichever has a token (each by webhook when its "
+        "URL is set, else polling)",
     )
     run.add_argument(
         "--no-sample", action="store_true", help="do not load sample data into an empty database"
@@ -554,7 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging("WARNING" if quiet_shell else settings.log_level, as_json=settings.log_json)
 
     if args.command == "run":
-        if settings.bot_token is None:
+        if not settings.messengers:
             print(NO_TOKEN, file=sys.stderr)
             return 2
         from bot.runtime import serve

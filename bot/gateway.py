@@ -4,7 +4,7 @@ send, edit, delete and answer methods, with the fallbacks for what a profile lac
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from telegram import Bot, BotCommand, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -14,15 +14,27 @@ from dialogs.messenger import Capabilities, Markup, Messenger, Sent, oversized_c
 log = logging.getLogger(__name__)
 
 TELEGRAM = Capabilities(name="telegram")
+# From Bale's SDKs and docs, not checked against its real servers (README, section Bale).
 BALE = Capabilities(
     name="bale",
     venue=False,
     commands=False,
-    max_callback_bytes=64,
-    reliable_edits=False,
     supergroups=False,
     webhook_secret_header=False,
+    reliable_edits=False,
+    max_callback_bytes=64,
+    split_text_at=4000,
+    reply_parameters=False,
 )
+PROFILES: Mapping[str, Capabilities] = {profile.name: profile for profile in (TELEGRAM, BALE)}
+
+
+def profile_for(messenger: str) -> Capabilities:
+    """The profile of a messenger by its name (``telegram``, ``bale``)."""
+    try:
+        return PROFILES[messenger]
+    except KeyError:
+        raise ValueError(f"no profile for messenger {messenger!r}") from None
 
 
 def _not_modified(exc: TelegramError) -> bool:
@@ -61,12 +73,25 @@ class TelegramGateway:
         self._check(buttons)
         *first, last = self._parts(text)
         for part in first:
-            await self.bot.send_message(chat_id, part, reply_to_message_id=reply_to)
+            await self._send(chat_id, part, None, reply_to)
             reply_to = None
-        message = await self.bot.send_message(
-            chat_id, last, reply_markup=buttons, reply_to_message_id=reply_to
+        return _sent(await self._send(chat_id, last, buttons, reply_to))
+
+    async def _send(
+        self, chat_id: int, text: str, buttons: Markup | None, reply_to: int | None
+    ) -> Message:
+        if reply_to is None or self._capabilities.reply_parameters:
+            return await self.bot.send_message(
+                chat_id, text, reply_markup=buttons, reply_to_message_id=reply_to
+            )
+        # PTB 22 sends reply_to_message_id as reply_parameters, which Bale does not
+        # document: the raw field, as its SDKs send it.
+        return await self.bot.send_message(
+            chat_id,
+            text,
+            reply_markup=buttons,
+            api_kwargs={"reply_to_message_id": reply_to},
         )
-        return _sent(message)
 
     async def edit(
         self, chat_id: int, message_id: int, text: str, buttons: InlineKeyboardMarkup | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
 from typing import Final
 from urllib.parse import urlencode
@@ -37,6 +38,10 @@ _TOKEN_IN_URL = re.compile(r"/bot[^/\s'\"]+")
 _JSON: Final = "application/json"
 _FORM: Final = "application/x-www-form-urlencoded"
 _MAX_CACHED_TIMEOUTS = 64
+# Bale answers a flood with 420 ("Flood", "bot limit exceed") as well as 429, not always
+# saying how long to wait: then this many seconds.
+FLOOD_STATUS: Final = 420
+FLOOD_WAIT: Final = 5
 
 Seconds = float | None
 
@@ -225,13 +230,36 @@ class AiohttpRequest(BaseRequest):
         # The aiohttp error is not chained (`from None`): its text may quote the URL.
         try:
             async with session.request(method, url, data=body, timeout=timeout) as response:
-                return response.status, await response.read()
+                status, payload = response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's connect and socket read timeouts included
             raise TimedOut(f"Timed out ({_redacted(exc)})") from None
         except (aiohttp.ClientError, OSError) as exc:
             raise NetworkError(_redacted(exc)) from None
         finally:
             slots.release()
+        if status == FLOOD_STATUS:
+            payload = _as_retry_after(payload)
+        return status, payload
+
+
+def _as_retry_after(payload: bytes) -> bytes:
+    """A 420 flood answer in Telegram's 429 shape (``parameters.retry_after``), so that
+    PTB raises RetryAfter and the rate limiter and the update's retry wait it out."""
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        answer = {"ok": False, "error_code": FLOOD_STATUS, "description": "Flood"}
+    parameters = answer.get("parameters")
+    if not isinstance(parameters, dict):
+        parameters = answer["parameters"] = {}
+    try:  # whole seconds, as Telegram gives them; "3" or 2.5 from another server too
+        wait = math.ceil(float(parameters.get("retry_after") or 0))
+    except (TypeError, ValueError, OverflowError):
+        wait = 0
+    parameters["retry_after"] = wait if wait > 0 else FLOOD_WAIT
+    return json.dumps(answer).encode()
 
 
 class UpdatesRequest(AiohttpRequest):

@@ -1,8 +1,10 @@
-"""Telegram's webhook, served on the bot's own aiohttp server beside the counter API.
+"""The messengers' webhooks, served on the bot's own aiohttp server beside the counter API.
 
-Telegram is answered 200 only after the update has been handled (or, when it arrives a
-second time, because it was stored before): an update acknowledged is never lost. The
-secret token Telegram sends is compared in constant time before anything else happens.
+The messenger is answered 200 only after the update has been handled (or, when it arrives
+a second time, because it was stored before): an update acknowledged is never lost. The
+secret Telegram sends in a header is compared in constant time before anything else
+happens; Bale sends no header, so its secret is the last segment of the webhook's path,
+compared the same way (a wrong one is answered 404, as a path that does not exist).
 """
 
 from __future__ import annotations
@@ -38,17 +40,34 @@ def _refusal(status: int, reason: str) -> web.Response:
     return web.json_response({"ok": False, "error": reason}, status=status)
 
 
+def secret_path(path: str, secret: str) -> str:
+    """The path a messenger without the secret header POSTs to: the secret appended."""
+    return f"{path.rstrip('/')}/{secret}"
+
+
 def add_webhook_route(
-    http: web.Application, application: BotApplication, path: str, secret: str
+    http: web.Application,
+    application: BotApplication,
+    path: str,
+    secret: str,
+    *,
+    secret_in_path: bool = False,
 ) -> None:
-    """Serve Telegram's updates at ``path`` of ``http``."""
+    """Serve a messenger's updates at ``path`` of ``http``, the secret in a header, or
+    (``secret_in_path``) as one more path segment: ``secret_path(path, secret)``."""
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
-            log.warning("webhook call without the right secret, from %s", request.remote)
-            return _refusal(403, "forbidden")
+        if secret_in_path:
+            given = request.match_info["secret"].encode()
+            if not hmac.compare_digest(given, expected):
+                log.warning("webhook call on a wrong path, from %s", request.remote)
+                return _refusal(404, "not found")
+        else:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, expected):
+                log.warning("webhook call without the right secret, from %s", request.remote)
+                return _refusal(403, "forbidden")
         try:
             body = (await request.read()).decode()
             # Cleaned as every inbound update is; the raw body is stored (encrypted) and
@@ -70,4 +89,6 @@ def add_webhook_route(
             return _refusal(503, "try again later")
         return web.json_response({"ok": True})
 
-    http.router.add_post(path, receive)
+    # A route for any last segment, so the secret is compared in constant time, not by the
+    # router's lookup.
+    http.router.add_post(secret_path(path, "{secret}") if secret_in_path else path, receive)

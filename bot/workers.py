@@ -1,8 +1,9 @@
 """``pishkhan run --workers N``: one parent, N worker processes on one port.
 
-The parent prepares the database and registers the webhook once, then starts N copies of
-``pishkhan run --worker``. Each binds the same address with SO_REUSEPORT, so the kernel
-spreads Telegram's connections over them; they share nothing but PostgreSQL (dialog state,
+The parent prepares the database and registers the webhook of each messenger (Telegram,
+Bale) once, then starts N copies of ``pishkhan run --worker``, each serving every
+messenger. Each binds the same address with SO_REUSEPORT, so the kernel spreads the
+messengers' connections over them; they share nothing but PostgreSQL (dialog state,
 per-chat locks, stored updates, the outbox). A worker that dies is started again; SIGTERM
 or Ctrl+C stops them all, each finishing what it has in flight.
 """
@@ -21,8 +22,8 @@ import tempfile
 from telegram import Bot
 
 from bot.app import publish_commands
-from bot.gateway import TelegramGateway
-from bot.runtime import WebhookTarget, register_webhook
+from bot.gateway import TelegramGateway, profile_for
+from bot.runtime import register_webhook, served
 from bot.transport import AiohttpRequest
 from services.sample_data import prepare_database
 from services.settings import Settings
@@ -34,8 +35,8 @@ RESTART_DELAY = 1.0  # seconds before a worker that died is started again
 STOP_TIMEOUT = 40.0  # seconds workers get to finish in-flight work before being killed
 
 WORKERS_NEED_WEBHOOK = (
-    "--workers needs webhook mode (PISHKHAN_WEBHOOK_URL): Telegram hands long-polled "
-    "updates to one process only."
+    "--workers needs webhook mode for every messenger served (PISHKHAN_WEBHOOK_URL for "
+    "Telegram, PISHKHAN_BALE_WEBHOOK_URL for Bale): polled updates go to one process only."
 )
 WORKERS_NEED_POSTGRES = (
     "--workers needs PostgreSQL (PISHKHAN_DATABASE_URL=postgresql://…): the workers share "
@@ -47,7 +48,7 @@ def pool_problem(settings: Settings, workers: int) -> str | None:
     """Why this deployment cannot run ``workers`` processes, or None."""
     if workers <= 1:
         return None
-    if settings.webhook_url is None:
+    if any(bot.target is None for bot in served(settings)):
         return WORKERS_NEED_WEBHOOK
     if not settings.database_url.startswith("postgresql"):
         return WORKERS_NEED_POSTGRES
@@ -55,23 +56,22 @@ def pool_problem(settings: Settings, workers: int) -> str | None:
 
 
 async def _prepare(settings: Settings, *, with_sample: bool) -> None:
-    """Migrate and seed once, register the webhook once. Nothing more: the parent stays
-    small (no Persian models, no office index), the workers carry the load."""
-    target = WebhookTarget.from_settings(settings)
-    assert target is not None and settings.bot_token is not None
+    """Migrate and seed once, register each messenger's webhook once. Nothing more: the
+    parent stays small (no Persian models, no office index), the workers carry the load."""
     engine = create_engine(settings.database_url)
     try:
         await prepare_database(engine, session_factory(engine), with_sample=with_sample)
     finally:
         await engine.dispose()
-    bot = Bot(
-        settings.bot_token.get_secret_value(),
-        base_url=settings.telegram_base_url,
-        request=AiohttpRequest(proxy=settings.telegram_proxy),
-    )
-    async with bot:
-        await publish_commands(TelegramGateway(bot))
-        await register_webhook(bot, target, settings)
+    for served_bot in served(settings):
+        assert served_bot.target is not None  # pool_problem refused polling
+        proxy = settings.telegram_proxy if served_bot.messenger == "telegram" else None
+        bot = Bot(
+            served_bot.token, base_url=served_bot.base_url, request=AiohttpRequest(proxy=proxy)
+        )
+        async with bot:
+            await publish_commands(TelegramGateway(bot, profile_for(served_bot.messenger)))
+            await register_webhook(bot, served_bot.target, settings, served_bot.messenger)
 
 
 async def _start_worker(environment: dict[str, str]) -> asyncio.subprocess.Process:
@@ -88,8 +88,9 @@ async def run_pool(settings: Settings, workers: int, *, with_sample: bool) -> No
     environment = {
         **os.environ,
         "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
-        # Telegram's limit is the bot's, not each process's: the workers share it.
+        # A messenger's limit is the bot's, not each process's: the workers share it.
         "PISHKHAN_TELEGRAM_MAX_RATE": str(settings.telegram_max_rate / workers),
+        "PISHKHAN_BALE_MAX_RATE": str(settings.bale_max_rate / workers),
     }
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

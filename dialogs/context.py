@@ -27,8 +27,8 @@ current_messenger: ContextVar[Messenger] = ContextVar("current_messenger")
 
 DEPS_KEY = "deps"
 MESSENGER_KEY = "messenger"
-# Every messenger the process serves, by name (one dict shared by all its Applications):
-# what goes to a chat goes through that chat's messenger.
+# Every messenger this process serves, by name ("telegram", "bale"): one dict shared by all
+# its Applications, for what goes to a chat on another messenger than the update's.
 MESSENGERS_KEY = "messengers"
 
 

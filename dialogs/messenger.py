@@ -33,6 +33,7 @@ class Capabilities:
     reliable_edits: bool = True  # False: an edit that fails for any lasting reason is a new message
     supergroups: bool = True
     webhook_secret_header: bool = True  # the webhook's calls carry our secret in a header
+    reply_parameters: bool = True  # replies as reply_parameters; else the older reply_to_message_id
 
 
 @dataclass(frozen=True)

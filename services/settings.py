@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "PISHKHAN_"
 DEFAULT_DATABASE_FILE = "pishkhan.db"
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+BALE_BASE_URL = "https://tapi.bale.ai/bot"
 
 
 class SettingsError(Exception):
@@ -56,6 +57,17 @@ class Settings(BaseSettings):
     # Messages a second the bot sends in all: Telegram asks bots to stay under about 30.
     # 0 lifts the limit (a local Bot API server, or a bot Telegram allowed more).
     telegram_max_rate: float = Field(default=30.0, ge=0)
+
+    # Bale (بله) beside Telegram, or alone: its own bot, token and Bot API.
+    bale_token: SecretStr | None = None
+    bale_base_url: str = BALE_BASE_URL
+    # Bale sends no secret header: the secret becomes the last segment of this URL's path.
+    bale_webhook_url: str | None = None
+    bale_webhook_secret: SecretStr | None = None
+    # Bale may answer getUpdates at once, ignoring the long poll: the pause between polls.
+    bale_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Bale publishes no limit; Telegram's figure for a start (0 lifts it).
+    bale_max_rate: float = Field(default=20.0, ge=0)
     # How often the outbox (reminders, staff messages, counter webhooks) is drained (seconds).
     delivery_interval: float = Field(default=5.0, gt=0, le=300)
     # An update whose answer Telegram refused for a while (5xx, timeout, flood) or whose
@@ -87,7 +99,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
 
-    @field_validator("telegram_base_url")
+    @field_validator("telegram_base_url", "bale_base_url")
     @classmethod
     def _base_url_form(cls, value: str) -> str:
         value = value.strip().rstrip("/")
@@ -97,14 +109,14 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("webhook_url")
+    @field_validator("webhook_url", "bale_webhook_url")
     @classmethod
     def _https_webhook(cls, value: str | None) -> str | None:
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
         return value or None
 
-    @field_validator("webhook_secret")
+    @field_validator("webhook_secret", "bale_webhook_secret")
     @classmethod
     def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(
@@ -112,6 +124,26 @@ class Settings(BaseSettings):
         ):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return value
+
+    @model_validator(mode="after")
+    def _webhook_has_its_bot(self) -> Settings:
+        # A webhook URL without its token is a half-done configuration, not a choice.
+        for url, token, names in (
+            (self.webhook_url, self.bot_token, ("WEBHOOK_URL", "BOT_TOKEN")),
+            (self.bale_webhook_url, self.bale_token, ("BALE_WEBHOOK_URL", "BALE_TOKEN")),
+        ):
+            if url and token is None:
+                raise ValueError(f"{ENV_PREFIX}{names[0]} is set but {ENV_PREFIX}{names[1]} is not")
+        return self
+
+    @property
+    def messengers(self) -> list[str]:
+        """The messengers this deployment serves: those whose token is set."""
+        return [
+            name
+            for name, token in (("telegram", self.bot_token), ("bale", self.bale_token))
+            if token is not None
+        ]
 
     @field_validator("listen")
     @classmethod
@@ -156,5 +188,7 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for error in exc.errors():
             field = ".".join(str(part) for part in error["loc"])
-            lines.append(f"{ENV_PREFIX}{field.upper()}: {error['msg']}")
+            # A check of several variables together has no field: its message names them.
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{ENV_PREFIX}{field.upper()}: {message}" if field else message)
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

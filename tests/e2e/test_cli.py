@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 from pathlib import Path
 
 import pytest
+from aiohttp import ClientError, ClientSession
 from telegram import Bot, BotCommand
 from telegram.error import InvalidToken
 
 from dialogs import texts
 from emulator import BotApiEmulator, EmulatorClient
 from tests.helpers.cli import pishkhan_executable
+from tests.helpers.network import free_port
 
 
 def run_cli(
@@ -26,6 +29,7 @@ def run_cli(
         **env,
     }
     environment.pop("PISHKHAN_BOT_TOKEN", None)
+    environment.pop("PISHKHAN_BALE_TOKEN", None)
     return subprocess.run(
         [pishkhan_executable(), *args],
         input=stdin,
@@ -85,6 +89,7 @@ def test_run_without_a_token_says_how_to_get_one_and_how_to_try_the_shell(tmp_pa
     result = run_cli(["run"], "", tmp_path)
     assert result.returncode == 2
     assert "@BotFather" in result.stderr
+    assert "PISHKHAN_BOT_TOKEN" in result.stderr and "PISHKHAN_BALE_TOKEN" in result.stderr
     assert "pishkhan shell" in result.stderr
 
 
@@ -165,6 +170,109 @@ async def test_run_serves_a_bot_api_server_given_by_base_url(tmp_path: Path) -> 
         log = stderr.decode()
         assert "loaded the shipped catalogue and sample offices" in log
         assert emulator.token not in log  # the token is part of every request URL
+
+
+async def test_run_serves_telegram_and_bale_at_once(tmp_path: Path) -> None:
+    """Both tokens set: one process polls both Bot API servers (two emulators here) and
+    answers each messenger's citizens there."""
+    async with (
+        BotApiEmulator() as telegram,
+        # Ids apart until the store keys chats and updates by (messenger, id) as well.
+        BotApiEmulator(token="987654321:BALE-TOKEN", first_update_id=900_000) as bale,
+        EmulatorClient(telegram.root_url) as on_telegram,
+        EmulatorClient(bale.root_url) as on_bale,
+    ):
+        environment = {
+            **os.environ,
+            "PISHKHAN_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+            "PISHKHAN_LISTEN": f"127.0.0.1:{free_port()}",
+            "PISHKHAN_BOT_TOKEN": telegram.token,
+            "PISHKHAN_TELEGRAM_BASE_URL": telegram.base_url,
+            "PISHKHAN_BALE_TOKEN": bale.token,
+            "PISHKHAN_BALE_BASE_URL": bale.base_url,
+            "PISHKHAN_BALE_POLL_SECONDS": "0.1",
+        }
+        process = await asyncio.create_subprocess_exec(
+            pishkhan_executable(), "run", cwd=tmp_path, env=environment,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            for _ in range(120):  # the process migrates and seeds before it polls
+                if [c for c in bale.calls if c.method == "getUpdates"] and (
+                    await on_telegram.state()
+                )["commands"]:
+                    break
+                await asyncio.sleep(0.25)
+            first, second = await asyncio.gather(
+                on_telegram.person(3101, "فاطمه").says("/start"),
+                on_bale.person(3102, "کیان").says("/start"),
+            )
+            assert first.text.startswith("سلام فاطمه!") and second.text.startswith("سلام کیان!")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        log = stderr.decode()
+        assert process.returncode == 0, log
+        assert f"telegram: polling as @{telegram.bot_username}" in log
+        assert f"bale: polling as @{bale.bot_username}" in log
+        assert log.count("has no command list") == 1
+        assert telegram.token not in log and bale.token not in log
+
+
+async def _served(url: str) -> None:
+    """Once the process answers HTTP (its webhook route is up)."""
+    async with ClientSession() as http:
+        for _ in range(120):
+            with contextlib.suppress(ClientError, OSError):
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            await asyncio.sleep(0.25)
+    raise AssertionError(f"nothing served at {url}")
+
+
+async def test_run_serves_bale_alone_by_its_webhook_with_the_secret_in_the_path(
+    tmp_path: Path,
+) -> None:
+    async with (
+        BotApiEmulator(token="987654321:BALE-TOKEN") as bale,
+        EmulatorClient(bale.root_url) as on_bale,
+    ):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/bale"
+        environment = {
+            **os.environ,
+            "PISHKHAN_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+            "PISHKHAN_LISTEN": f"127.0.0.1:{port}",
+            "PISHKHAN_BALE_TOKEN": bale.token,
+            "PISHKHAN_BALE_BASE_URL": bale.base_url,
+            "PISHKHAN_BALE_WEBHOOK_URL": url,
+        }
+        environment.pop("PISHKHAN_BOT_TOKEN", None)
+        process = await asyncio.create_subprocess_exec(
+            pishkhan_executable(), "run", cwd=tmp_path, env=environment,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            for _ in range(120):
+                if [c for c in bale.calls if c.method == "setWebhook"]:
+                    break
+                await asyncio.sleep(0.25)
+            (registered,) = [c for c in bale.calls if c.method == "setWebhook"]
+            hooked = registered.params["url"]
+            assert set(registered.params) == {"url"} and hooked.startswith(url + "/")
+            await _served(f"http://127.0.0.1:{port}/healthz")
+            reply = await on_bale.person(3201, "کیان").says("/start")
+            assert reply.text.startswith("سلام کیان!")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        log = stderr.decode()
+        assert process.returncode == 0, log
+        assert f"bale: webhook as @{bale.bot_username}" in log
+        assert f"bale sends updates to {url}" in log
+        secret = hooked.rsplit("/", 1)[1]
+        assert bale.token not in log and secret not in log
 
 
 async def test_the_emulator_command_serves_the_bot_api_until_stopped(tmp_path: Path) -> None:

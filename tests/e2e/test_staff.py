@@ -313,7 +313,11 @@ async def test_the_card_follows_the_booking_whoever_changes_it(world: World) -> 
     assert texts.STAFF_ARRIVED in confirmed.labels
 
     await cancel(
-        world.deps.sessions, world.deps.rules, booking.id, UserRef(world.emulator.messenger, 8502), tehran_now()
+        world.deps.sessions,
+        world.deps.rules,
+        booking.id,
+        UserRef(world.emulator.messenger, 8502),
+        tehran_now(),
     )
     gone = await card_once(world, group, card.message_id, "❌ نوبت لغو شد — توسط شهروند")
     assert gone.text.startswith("❌ نوبت لغو شده")

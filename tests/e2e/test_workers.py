@@ -300,6 +300,63 @@ async def test_a_pool_of_workers_registers_once_serves_restarts_and_stops() -> N
                 await pool.wait()
 
 
+async def test_a_pool_serves_telegram_and_bale_each_registered_once() -> None:
+    """`pishkhan run --workers 2` with both messengers on webhooks: the parent registers
+    each once (Bale's with the secret in the path, nothing else), both are answered."""
+    async with (
+        fresh_postgres_database() as url,
+        BotApiEmulator() as telegram,
+        # Update ids apart until the store keys updates by (messenger, id) as well.
+        BotApiEmulator(token="987654321:BALE-TOKEN", first_update_id=900_000) as bale,
+        EmulatorClient(telegram.root_url, reply_timeout=30) as on_telegram,
+        EmulatorClient(bale.root_url, reply_timeout=30) as on_bale,
+        ClientSession() as http,
+    ):
+        port = free_port()
+        log = Path(tempfile.mkdtemp()) / "pool.log"
+        environment = {
+            **os.environ,
+            "PISHKHAN_BOT_TOKEN": telegram.token,
+            "PISHKHAN_TELEGRAM_BASE_URL": telegram.base_url,
+            "PISHKHAN_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "PISHKHAN_WEBHOOK_SECRET": SECRET,
+            "PISHKHAN_BALE_TOKEN": bale.token,
+            "PISHKHAN_BALE_BASE_URL": bale.base_url,
+            "PISHKHAN_BALE_WEBHOOK_URL": f"http://127.0.0.1:{port}/bale",
+            "PISHKHAN_DATABASE_URL": url,
+            "PISHKHAN_SECRET_KEY": new_secret_key(),
+            "PISHKHAN_LISTEN": f"127.0.0.1:{port}",
+        }
+        with log.open("wb") as output:
+            pool = await asyncio.create_subprocess_exec(
+                pishkhan_executable(), "run", "--workers", "2", env=environment, stderr=output
+            )
+        try:
+            for _ in range(600):
+                if len(_children(pool.pid)) == 2 and await _healthy(http, port):
+                    break
+                assert pool.returncode is None, log.read_text()[-3000:]
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(3)  # the second worker's start-up
+            (hooked,) = await on_bale.calls("setWebhook")
+            assert set(hooked["params"]) == {"url"}
+            assert hooked["params"]["url"].startswith(f"http://127.0.0.1:{port}/bale/")
+            assert len(await on_telegram.calls("setWebhook")) == 1
+
+            first, second = await asyncio.gather(
+                on_telegram.person(9601, "نیلوفر").says("/start"),
+                on_bale.person(9602, "کیان").says("/start"),
+            )
+            assert first.text.startswith("سلام نیلوفر!") and second.text.startswith("سلام کیان!")
+            pool.terminate()
+            assert await asyncio.wait_for(pool.wait(), 60) == 0
+        finally:
+            if pool.returncode is None:
+                pool.kill()
+                await pool.wait()
+        assert bale.token not in log.read_text() and telegram.token not in log.read_text()
+
+
 async def _healthy(http: ClientSession, port: int) -> bool:
     with contextlib.suppress(ClientError, OSError):
         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:

@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError
 
-from bot.gateway import TELEGRAM, TelegramGateway
+from bot.gateway import BALE, TELEGRAM, TelegramGateway, profile_for
 from emulator import BotApiEmulator, EmulatorClient
 
 CHAT = 601
@@ -124,3 +124,42 @@ async def test_admins_buttons_and_oversized_data(
     with pytest.raises(Exception, match=r"(?i)button_data_invalid"):
         await gateway.say(CHAT, "متن", huge)
     assert "callback data over 64 bytes" in caplog.text
+
+
+async def test_on_bale_a_place_is_a_pin_and_text_and_a_reply_goes_as_reply_to_message_id(
+    bot: Bot, emulator: BotApiEmulator
+) -> None:
+    """Bale has no sendVenue and documents only the older reply field, which PTB 22 would
+    turn into reply_parameters: the gateway sends the raw field."""
+    bale = TelegramGateway(bot, profile_for("bale"))
+    assert bale.capabilities is BALE
+    (asked,) = emulator.messages(CHAT, include_user=True)  # the citizen's /start
+    await bale.show_place(CHAT, 35.7, 51.4, "دفتر پیشخوان آزادی", "خیابان آزادی")
+    answer = await bale.say(CHAT, "پاسخ شما", reply_to=asked.message_id)
+    async with EmulatorClient(emulator.root_url) as client:
+        pin, words, reply = await client.messages(CHAT)
+    assert pin.location == (35.7, 51.4) and pin.venue_title is None
+    assert words.text == "دفتر پیشخوان آزادی\nخیابان آزادی"
+    assert reply.message_id == answer.message_id
+    (record,) = [m for m in emulator.messages(CHAT) if m.message_id == answer.message_id]
+    assert record.data["reply_to_message"]["message_id"] == asked.message_id
+    (sent,) = [
+        c
+        for c in emulator.calls
+        if c.method == "sendMessage" and c.params.get("text") == "پاسخ شما"
+    ]
+    assert "reply_parameters" not in sent.params
+    assert str(sent.params["reply_to_message_id"]) == str(asked.message_id)
+    assert "sendVenue" not in [c.method for c in emulator.calls]
+
+    await bale.publish([("start", "شروع")], "پیشخوان")  # Bale may have no setMyCommands
+    assert not [c for c in emulator.calls if c.method.lower().startswith("setmy")]
+
+    await TelegramGateway(bot).say(CHAT, "در تلگرام", reply_to=asked.message_id)
+    telegram = emulator.calls[-1]
+    assert "reply_parameters" in telegram.params and "reply_to_message_id" not in telegram.params
+
+
+def test_an_unknown_messenger_has_no_profile() -> None:
+    with pytest.raises(ValueError, match="eitaa"):
+        profile_for("eitaa")

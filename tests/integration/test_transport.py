@@ -14,9 +14,11 @@ import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.transport import POOL_TIMEOUT_MESSAGE, AiohttpRequest, _redacted
+from bot.metrics import CountingRateLimiter
+from bot.transport import FLOOD_WAIT, POOL_TIMEOUT_MESSAGE, AiohttpRequest, _redacted
 from emulator import BotApiEmulator
 
 TOKEN = "123456:TEST-TOKEN"
@@ -281,3 +283,68 @@ async def test_a_proxy_carries_every_call_where_telegram_is_filtered(
         assert relayed and all(path.endswith("/getMe") for path in relayed)
     finally:
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def flooding_api(floods: list[tuple[int, bytes]]) -> AsyncIterator[tuple[str, list[str]]]:
+    """A Bot API (Bale's way) that answers each sendMessage with the next of ``floods``
+    (status, body), then accepts; yields its base URL and the methods called."""
+    called: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        called.append(method)
+        if method == "getMe":
+            return web.json_response({"ok": True, "result": BOT_USER})
+        if floods:
+            status, body = floods.pop(0)
+            return web.Response(status=status, body=body, content_type="application/json")
+        chat = {"id": 701, "type": "private", "first_name": "رضا"}
+        sent = {"message_id": 1, "date": 0, "chat": chat, "text": "سلام"}
+        return web.json_response({"ok": True, "result": sent})
+
+    app = web.Application()
+    app.router.add_route("*", "/bot{token}/{method}", answer)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/bot", called
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("body", "wait"),
+    [
+        (b'{"ok":false,"error_code":420,"description":"Flood"}', FLOOD_WAIT),
+        (b'{"ok":false,"description":"bot limit exceed","parameters":{"retry_after":7}}', 7),
+        (b"bot limit exceed", FLOOD_WAIT),  # not even JSON
+    ],
+    ids=["no-wait-given", "wait-given", "plain-text"],
+)
+async def test_a_420_flood_is_a_retry_after(body: bytes, wait: int) -> None:
+    async with (
+        flooding_api([(420, body)]) as (base_url, _),
+        Bot(TOKEN, base_url=base_url, request=AiohttpRequest()) as bot,
+    ):
+        with pytest.raises(RetryAfter) as flood:
+            await bot.send_message(701, "سلام")
+        assert flood.value._retry_after.total_seconds() == wait
+
+
+async def test_the_rate_limiter_waits_a_420_out_and_sends_again() -> None:
+    flood = (420, b'{"ok":false,"description":"Flood","parameters":{"retry_after":1}}')
+    async with flooding_api([flood]) as (base_url, called):
+        bot = ExtBot(
+            TOKEN,
+            base_url=base_url,
+            request=AiohttpRequest(),
+            rate_limiter=CountingRateLimiter(max_retries=2, overall_max_rate=0),
+        )
+        async with bot:
+            started = time.monotonic()
+            sent = await bot.send_message(701, "سلام")
+            assert sent.text == "سلام"
+            assert time.monotonic() - started >= 1.0  # the wait Bale asked for
+        assert called.count("sendMessage") == 2

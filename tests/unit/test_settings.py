@@ -48,3 +48,49 @@ def test_dot_env_file_is_read_and_secrets_stay_hidden(
     assert settings.bot_token.get_secret_value() == "123:secret-token"
     assert "secret-token" not in repr(settings)
     assert settings.telegram_base_url == "http://127.0.0.1:8081/bot"
+
+
+def test_bale_alone_needs_no_telegram_token(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().messengers == []
+    monkeypatch.setenv("PISHKHAN_BALE_TOKEN", "987654321:bale-secret")
+    settings = load_settings()
+    assert settings.messengers == ["bale"]
+    assert settings.bale_base_url == "https://tapi.bale.ai/bot"
+    assert settings.bale_poll_seconds == 1.0
+    assert "bale-secret" not in repr(settings)
+    monkeypatch.setenv("PISHKHAN_BOT_TOKEN", "123:telegram")
+    monkeypatch.setenv("PISHKHAN_BALE_BASE_URL", "http://127.0.0.1:8082/bot/")
+    settings = load_settings()
+    assert settings.messengers == ["telegram", "bale"]
+    assert settings.bale_base_url == "http://127.0.0.1:8082/bot"
+
+
+def test_bad_bale_settings_name_their_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PISHKHAN_BALE_BASE_URL", "tapi.bale.ai/bot")
+    monkeypatch.setenv("PISHKHAN_BALE_POLL_SECONDS", "0")
+    monkeypatch.setenv("PISHKHAN_BALE_WEBHOOK_SECRET", "a/b")
+    monkeypatch.setenv("PISHKHAN_BALE_WEBHOOK_URL", "ftp://example.org/bale")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    message = str(error.value)
+    for variable in ("BASE_URL", "POLL_SECONDS", "WEBHOOK_SECRET", "WEBHOOK_URL"):
+        assert f"PISHKHAN_BALE_{variable}: " in message
+
+
+def test_a_webhook_url_without_its_token_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PISHKHAN_BOT_TOKEN", "123:telegram")
+    monkeypatch.setenv("PISHKHAN_BALE_WEBHOOK_URL", "https://bot.example.org/bale")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert "PISHKHAN_BALE_WEBHOOK_URL is set but PISHKHAN_BALE_TOKEN is not" in str(error.value)
+    monkeypatch.setenv("PISHKHAN_BALE_TOKEN", "987:bale")
+    assert load_settings().bale_webhook_url == "https://bot.example.org/bale"
