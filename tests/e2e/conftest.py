@@ -45,7 +45,8 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def settings(seeded_database: Path, tmp_path: Path) -> Settings:
     database = tmp_path / "pishkhan.db"
     shutil.copy(seeded_database, database)
-    return load_settings(database_url=f"sqlite:///{database}")
+    # Bale is polled with a pause between polls (its getUpdates may not wait): short here.
+    return load_settings(database_url=f"sqlite:///{database}", bale_poll_seconds=0.05)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -90,6 +91,8 @@ async def running_world(
 async def world(settings: Settings, messenger: str) -> AsyncIterator[World]:
     async with running_world(settings, messenger=messenger) as world:
         yield world
+        # Whatever the flow, nothing was asked of the messenger that its Bot API lacks.
+        assert world.emulator.unsupported_calls == []
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

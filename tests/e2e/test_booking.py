@@ -23,6 +23,7 @@ from tests.helpers.booking import (
     book_to_summary,
     bookings_in_db,
 )
+from tests.helpers.find import place_shown
 from tests.helpers.world import World
 
 # The core flows, on each messenger's Bot API (tests/e2e/conftest.py).
@@ -47,7 +48,8 @@ async def test_a_whole_booking_from_free_text_to_tracking_code(world: World) -> 
     match = _CODE.search(done.messages[0].text)
     assert match is not None
     code = match.group(1)
-    assert done.last.venue_title is not None  # the office on a map
+    office_name, _ = place_shown(done)  # the office on a map
+    assert office_name in done.messages[0].text
     assert await bookings_in_db(world) == 1
 
     # Pressing confirm again (or later) shows the same booking and makes no second one.

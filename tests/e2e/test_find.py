@@ -21,6 +21,7 @@ from tests.helpers.find import (
     expected_nearest,
     listed,
     offices_offering,
+    place_shown,
 )
 from tests.helpers.world import World
 
@@ -112,8 +113,7 @@ async def test_more_pages_go_further_out_and_the_map_shows_the_office(world: Wor
     )
     offices = await offices_offering(world, SERVICE)
     first_name = listed(first)[0][0]
-    assert venue.last.venue_title == first_name
-    assert venue.last.location == offices[first_name]
+    assert place_shown(venue) == (first_name, offices[first_name])
 
 
 async def test_a_location_first_then_the_service(world: World) -> None:

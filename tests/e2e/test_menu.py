@@ -34,6 +34,10 @@ async def test_start_greets_by_name_and_shows_the_main_menu(world: World) -> Non
 async def test_the_command_list_and_description_are_published_in_persian(
     world: World,
 ) -> None:
+    if world.emulator.messenger == "bale":
+        # Bale has no command list to publish: nothing is asked of it, /help lists them.
+        assert not [c for c in world.emulator.calls if c.method.lower().startswith("setmy")]
+        return
     async with Bot(world.emulator.token, base_url=world.emulator.base_url) as bot:
         commands = await bot.get_my_commands()
         description = await bot.get_my_short_description()

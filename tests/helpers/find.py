@@ -44,3 +44,17 @@ def expected_nearest(
         key=lambda pair: pair[1],
     )
     return ranked[:count]
+
+
+def place_shown(reply: Reply) -> tuple[str, tuple[float, float]]:
+    """The place a reply showed on a map: a venue's title and point; on a messenger without
+    venues (Bale), the pin's point and the name on the first line of the message after it."""
+    shown = [m for m in reply.messages if not m.deleted]
+    for i, message in enumerate(shown):
+        if message.location is None:
+            continue
+        if message.venue_title is not None:
+            return message.venue_title, message.location
+        assert i + 1 < len(shown), "a pin without the place's name after it"
+        return shown[i + 1].text.split("\n")[0], message.location
+    raise AssertionError("no place on a map in the reply")
