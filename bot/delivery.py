@@ -92,12 +92,7 @@ def retry_after(exc: RetryAfter) -> dt.timedelta:
 
 
 async def _unserved(deps: Deps, events: list[Claimed], chat: ChatRef) -> None:
-    log.warning(
-        "%d event(s) for a chat on %s wait: this process does not serve %s",
-        len(events),
-        chat.messenger,
-        chat.messenger,
-    )
+    log.warning("%d event(s) wait: this process does not serve %s", len(events), chat.messenger)
     await postpone(deps.sessions, events, tehran_now() + UNSERVED_WAIT)
 
 

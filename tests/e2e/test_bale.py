@@ -22,10 +22,10 @@ from bot.app import BotApplication, messengers_of_application
 from bot.http_api import build_http_app
 from bot.runtime import BALE_POLL_TIMEOUT, WebhookTarget, open_services, polling_bot, webhook_bot
 from bot.webhook import SECRET_HEADER, add_webhook_route
-from dialogs.messenger import Messenger
 from emulator import BotApiEmulator, EmulatorClient
 from services.settings import Settings, load_settings
 from services.storage.models import InboundUpdate
+from tests.helpers.messengers import both_messengers
 from tests.helpers.network import free_port
 from tests.helpers.webhook import start_update
 from tests.helpers.world import World
@@ -79,48 +79,24 @@ async def test_bale_alone_is_polled_without_allowed_updates_and_commands_are_ski
 
 
 async def test_telegram_and_bale_in_one_process_each_answers_its_own_citizens(
-    bale_settings: Settings,
+    settings: Settings,
 ) -> None:
-    messengers: dict[str, Messenger] = {}
-    async with (
-        open_services(bale_settings, with_sample=False) as deps,
-        BotApiEmulator() as telegram,
-        # Both number their updates from the same start: the store tells them apart.
-        BotApiEmulator(token=BALE_TOKEN, messenger="bale") as bale,
-        polling_bot(
-            deps,
-            token=telegram.token,
-            base_url=telegram.base_url,
-            messengers=messengers,
-            deliver=False,
-            rate_limit=False,
-        ) as on_telegram,
-        polling_bot(
-            deps,
-            token=bale.token,
-            base_url=bale.base_url,
-            messenger="bale",
-            messengers=messengers,
-            rate_limit=False,
-            delivery_interval=0.2,
-        ) as on_bale,
-        EmulatorClient(telegram.root_url) as telegram_client,
-        EmulatorClient(bale.root_url) as bale_client,
-    ):
+    async with both_messengers(settings) as both:
         # Two people who happen to have the same id, each on their messenger.
         on_t, on_b = await asyncio.gather(
-            telegram_client.person(7201, "مینا").says("/start"),
-            bale_client.person(7201, "کیان").says("/start"),
+            both.telegram.client.person(7201, "مینا").says("/start"),
+            both.bale.client.person(7201, "کیان").says("/start"),
         )
         assert on_t.text.startswith("سلام مینا!") and on_b.text.startswith("سلام کیان!")
         # One mapping for the whole process, for the outbox to reach either messenger.
+        on_telegram, on_bale = both.on_telegram, both.on_bale
         assert messengers_of_application(on_telegram) is messengers_of_application(on_bale)
-        assert sorted(messengers) == ["bale", "telegram"]
+        assert sorted(both.messengers) == ["bale", "telegram"]
         # The outbox is delivered (and old update ids forgotten) once per process.
         assert _jobs(on_telegram) == ["_recover"]
         assert _jobs(on_bale) == ["_deliver", "_forget", "_recover"]
-    assert "setMyCommands" in [c.method for c in telegram.calls]
-    assert "setMyCommands" not in [c.method for c in bale.calls]
+    assert "setMyCommands" in [c.method for c in both.telegram.emulator.calls]
+    assert "setMyCommands" not in [c.method for c in both.bale.emulator.calls]
 
 
 @dataclass

@@ -6,68 +6,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import open_services, polling_bot
 from dialogs import texts
-from dialogs.messenger import Messenger
-from emulator import BotApiEmulator, EmulatorClient
-from services.settings import Settings, load_settings
+from services.settings import Settings
 from services.storage.models import Booking
 from tests.helpers.booking import NATIONAL_CODE, book_to_summary, book_to_times
 from tests.helpers.booking_data import valid_national_code
+from tests.helpers.messengers import Both, both_messengers
 from tests.helpers.staff import link_first_office
-from tests.helpers.world import World
 
 _CODE = re.compile(r"کد رهگیری: ([A-Z0-9-]+)")
 SAME_ID = 7201
-
-
-@dataclass
-class Both:
-    telegram: World
-    bale: World
-
-
-@asynccontextmanager
-async def both_messengers(settings: Settings) -> AsyncIterator[Both]:
-    """One process: the services once, an Application per messenger, each polling its own
-    emulator (Bale's in its profile), one outbox delivery for both."""
-    on_bale = load_settings(database_url=settings.database_url, bale_poll_seconds=0.05)
-    messengers: dict[str, Messenger] = {}
-    async with (
-        open_services(on_bale, with_sample=False) as deps,
-        BotApiEmulator() as telegram,
-        BotApiEmulator(messenger="bale") as bale,
-        polling_bot(
-            deps,
-            token=telegram.token,
-            base_url=telegram.base_url,
-            messengers=messengers,
-            deliver=False,
-            rate_limit=False,
-        ),
-        polling_bot(
-            deps,
-            token=bale.token,
-            base_url=bale.base_url,
-            messenger="bale",
-            messengers=messengers,
-            rate_limit=False,
-            delivery_interval=0.2,
-        ),
-        EmulatorClient(telegram.root_url) as telegram_client,
-        EmulatorClient(bale.root_url) as bale_client,
-    ):
-        yield Both(
-            World(telegram, telegram_client, deps, on_bale),
-            World(bale, bale_client, deps, on_bale),
-        )
-        assert bale.unsupported_calls == []  # nothing asked of Bale that it lacks
 
 
 @pytest.fixture
